@@ -1,0 +1,153 @@
+#include "cpu/linear.hpp"
+
+#include "cpu/thread_pool.hpp"
+#include "fathom/error.hpp"
+#include "model/number_formats.hpp"
+
+#include <array>
+#include <cstring>
+
+namespace fathom::cpu {
+
+namespace {
+
+struct DecodeTables {
+    std::array<float, 256> fp8;
+    std::array<float, 256> e8m0;
+    std::array<std::array<float, 2>, 256> fp4_pair;  // low nibble first
+    DecodeTables() {
+        for (int b = 0; b < 256; ++b) {
+            fp8[b] = fp8_e4m3_to_f32(static_cast<uint8_t>(b));
+            e8m0[b] = e8m0_to_f32(static_cast<uint8_t>(b));
+            fp4_pair[b] = {fp4_e2m1_to_f32(static_cast<uint8_t>(b & 0xf)), fp4_e2m1_to_f32(static_cast<uint8_t>(b >> 4))};
+        }
+    }
+};
+const DecodeTables& tables() {
+    static const DecodeTables t;
+    return t;
+}
+
+float dot(const float* a, const float* b, int64_t n) {
+    double acc = 0.0;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t i = 0; i < n; ++i) acc += static_cast<double>(a[i]) * b[i];
+    return static_cast<float>(acc);
+}
+
+}  // namespace
+
+uint64_t Weight::bytes() const {
+    switch (format) {
+        case WeightFormat::Fp8Block128: return static_cast<uint64_t>(out * in) + ((out + 127) / 128) * scale_cols;
+        case WeightFormat::Fp4Group32: return static_cast<uint64_t>(out * in / 2 + out * (in / 32));
+        case WeightFormat::Bf16: return static_cast<uint64_t>(out * in * 2);
+        case WeightFormat::F32: return static_cast<uint64_t>(out * in * 4);
+    }
+    return 0;
+}
+
+Weight fp8_weight(const Checkpoint& ck, const std::string& prefix, int64_t out, int64_t in) {
+    const int64_t so = (out + 127) / 128, si = (in + 127) / 128;
+    auto w = ck.expect(prefix + ".weight", DType::F8_E4M3, {out, in});
+    auto s = ck.expect(prefix + ".scale", DType::F8_E8M0, {so, si});
+    Weight r;
+    r.format = WeightFormat::Fp8Block128;
+    r.out = out;
+    r.in = in;
+    r.data = w.bytes.data();
+    r.scale = s.bytes.data();
+    r.scale_cols = si;
+    return r;
+}
+
+Weight fp4_weight(const Checkpoint& ck, const std::string& prefix, int64_t out, int64_t in) {
+    if (in % 32 != 0) throw Error("tensor '" + prefix + ".weight': FP4 input width " + std::to_string(in) + " is not a multiple of 32");
+    auto w = ck.expect(prefix + ".weight", DType::I8, {out, in / 2});
+    auto s = ck.expect(prefix + ".scale", DType::F8_E8M0, {out, in / 32});
+    Weight r;
+    r.format = WeightFormat::Fp4Group32;
+    r.out = out;
+    r.in = in;
+    r.data = w.bytes.data();
+    r.scale = s.bytes.data();
+    r.scale_cols = in / 32;
+    return r;
+}
+
+Weight bf16_weight(const Checkpoint& ck, const std::string& name, int64_t out, int64_t in) {
+    auto w = ck.expect(name, DType::BF16, {out, in});
+    Weight r;
+    r.format = WeightFormat::Bf16;
+    r.out = out;
+    r.in = in;
+    r.data = w.bytes.data();
+    return r;
+}
+
+Weight f32_weight(const Checkpoint& ck, const std::string& name, int64_t out, int64_t in) {
+    auto w = ck.expect(name, DType::F32, {out, in});
+    Weight r;
+    r.format = WeightFormat::F32;
+    r.out = out;
+    r.in = in;
+    r.data = w.bytes.data();
+    return r;
+}
+
+Weight row_slice(const Weight& w, int64_t begin, int64_t count) {
+    if (begin < 0 || count < 0 || begin + count > w.out) throw Error("row_slice: rows out of range");
+    Weight r = w;
+    r.row0 = w.row0 + begin;
+    r.out = count;
+    return r;
+}
+
+void decode_row(const Weight& w, int64_t o, float* row) {
+    const auto& t = tables();
+    o += w.row0;
+    switch (w.format) {
+        case WeightFormat::Fp8Block128: {
+            const uint8_t* q = w.data + o * w.in;
+            const uint8_t* s = w.scale + (o / 128) * w.scale_cols;
+            for (int64_t i = 0; i < w.in; ++i) row[i] = t.fp8[q[i]] * t.e8m0[s[i / 128]];
+            break;
+        }
+        case WeightFormat::Fp4Group32: {
+            const uint8_t* q = w.data + o * (w.in / 2);
+            const uint8_t* s = w.scale + o * w.scale_cols;
+            for (int64_t i = 0; i < w.in; i += 2) {
+                const float sc = t.e8m0[s[i / 32]];
+                row[i] = t.fp4_pair[q[i / 2]][0] * sc;
+                row[i + 1] = t.fp4_pair[q[i / 2]][1] * sc;
+            }
+            break;
+        }
+        case WeightFormat::Bf16: {
+            const uint8_t* p = w.data + o * w.in * 2;
+            for (int64_t i = 0; i < w.in; ++i) {
+                uint16_t b;
+                std::memcpy(&b, p + 2 * i, 2);
+                row[i] = bf16_to_f32(b);
+            }
+            break;
+        }
+        case WeightFormat::F32: {
+            const float* src = w.owned.empty() ? reinterpret_cast<const float*>(w.data) : w.owned.data();
+            std::memcpy(row, src + o * w.in, static_cast<size_t>(w.in) * 4);
+            break;
+        }
+    }
+}
+
+void linear(const Weight& w, const float* x, int64_t T, float* y) {
+    parallel_for(w.out, [&](int64_t begin, int64_t end) {
+        std::vector<float> row(static_cast<size_t>(w.in));
+        for (int64_t o = begin; o < end; ++o) {
+            decode_row(w, o, row.data());
+            for (int64_t t = 0; t < T; ++t) y[t * w.out + o] = dot(row.data(), x + t * w.in, w.in);
+        }
+    }, 4);
+}
+
+}  // namespace fathom::cpu

@@ -1,0 +1,152 @@
+// fathom-cli eval: runs the forward pass on the golden inputs and writes what ../shared/fixtures/README.md
+// lists (end-to-end logits, teacher-forced per-block outputs for prefill and decode, decisions).
+#include "command.hpp"
+#include "golden_files.hpp"
+
+#include "fathom/error.hpp"
+#include "model/safetensors_writer.hpp"
+#include "runtime/model.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace fathom::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Runs `fn(begin, count)` over [0, n) in chunks of `chunk` (0 = all at once).
+template <typename F>
+void in_chunks(int64_t n, int64_t chunk, F fn) {
+    if (chunk <= 0) chunk = n;
+    for (int64_t b = 0; b < n; b += chunk) fn(b, std::min(chunk, n - b));
+}
+
+int run_eval(const Args& args) {
+    const std::string model_dir = args.require("--model");
+    const std::string golden_dir = args.require("--golden");
+    const std::string out_path = args.require("--out");
+    const std::string device = args.value("--device").value_or("cpu");
+    if (device != "cpu") throw Error("device '" + device + "' is not available in this build (only 'cpu')");
+    const bool debug = args.has("--debug");
+    const int64_t chunk = std::stoll(args.value("--prefill-chunk").value_or("0"));
+    if (chunk < 0) throw Error("--prefill-chunk must be positive");
+
+    auto t0 = Clock::now();
+    Model model(Checkpoint::open(model_dir));
+    const ModelConfig& c = model.config();
+    std::fprintf(stderr, "eval: loaded %s (%lld blocks) in %.2f s\n", model_dir.c_str(),
+                 static_cast<long long>(model.num_blocks()), seconds_since(t0));
+
+    TensorFolder golden(golden_dir);
+    const auto tokens = golden.ints("input_ids");
+    const int64_t T = static_cast<int64_t>(tokens.size());
+    const int64_t P = golden.ints("prefill_len").at(0);
+    if (P < 0 || P > T) throw Error("prefill_len " + std::to_string(P) + " outside [0, " + std::to_string(T) + "]");
+    const int64_t V = c.vocab_size, hc = c.hc_mult, d = c.hidden_size, L = model.num_blocks(), D = T - P;
+
+    SafetensorsWriter out(out_path);
+    out.declare("prefill_logits", DType::F32, {T, V});
+    out.declare("decode_logits", DType::F32, {D, V});
+    for (int64_t n = 0; n < L; ++n) {
+        const std::string p = "layers." + std::to_string(n);
+        out.declare("prefill." + p + ".out", DType::F32, {T, hc, d});
+        out.declare("decode." + p + ".out", DType::F32, {D, hc, d});
+        out.declare("prefill." + p + ".experts", DType::I32, {T, c.num_experts_per_tok});
+        out.declare("decode." + p + ".experts", DType::I32, {D, c.num_experts_per_tok});
+        if (debug) {
+            for (const char* k : {"attn_in", "attn_out", "ffn_in", "ffn_out"}) out.declare("prefill." + p + "." + k, DType::F32, {T, d});
+            if (c.compress_ratio(n) > 0) out.declare("prefill." + p + ".compressed_kv", DType::F32, {T / c.compress_ratio(n), c.head_dim});
+            if (c.compress_ratio(n) == 4) out.declare("prefill." + p + ".indexer_keys", DType::F32, {T / 4, c.index_head_dim});
+            if (c.compress_ratio(n) == 4) out.declare("prefill." + p + ".teacher_forced_indexer_topk", DType::I32, {T, c.index_topk});
+        }
+        if (c.compress_ratio(n) == 4) {
+            out.declare("prefill." + p + ".indexer_topk", DType::I32, {T, c.index_topk});
+            out.declare("decode." + p + ".indexer_topk", DType::I32, {D, c.index_topk});
+        }
+    }
+
+    // End to end: one prefill of all T tokens (in chunks when asked).
+    t0 = Clock::now();
+    std::vector<float> logits(static_cast<size_t>(T * V));
+    std::vector<BlockTrace> prefill_traces(static_cast<size_t>(L));
+    for (auto& tr : prefill_traces) tr.enabled = true;
+    {
+        Session s(model);
+        in_chunks(T, chunk, [&](int64_t b, int64_t n) {
+            s.prefill(tokens.data() + b, n, nullptr, logits.data() + b * V, &prefill_traces);
+        });
+    }
+    const double prefill_s = seconds_since(t0);
+    out.write_values("prefill_logits", logits);
+
+    // Prefill of P tokens, then one decode step per remaining token.
+    t0 = Clock::now();
+    std::vector<float> dlogits(static_cast<size_t>(D * V));
+    std::vector<BlockTrace> decode_traces(static_cast<size_t>(L));
+    {
+        Session s(model);
+        in_chunks(P, chunk, [&](int64_t b, int64_t n) { s.prefill(tokens.data() + b, n, nullptr); });
+        for (auto& tr : decode_traces) tr.enabled = true;
+        for (int64_t i = 0; i < D; ++i) s.decode(tokens[P + i], dlogits.data() + i * V, &decode_traces);
+    }
+    const double decode_s = seconds_since(t0);
+    out.write_values("decode_logits", dlogits);
+
+    // Each block alone, its input being the golden output of the block before (teacher forcing).
+    t0 = Clock::now();
+    std::vector<float> embedded(static_cast<size_t>(T * hc * d));
+    model.embed(tokens.data(), T, embedded.data());
+    for (int64_t n = 0; n < L; ++n) {
+        const std::string p = "layers." + std::to_string(n);
+        const auto input = n == 0 ? embedded : golden.f32("prefill.layers." + std::to_string(n - 1) + ".out");
+        if (static_cast<int64_t>(input.size()) != T * hc * d)
+            throw Error("golden block input for block " + std::to_string(n) + " has the wrong size");
+        const BlockForward& block = model.block(n);
+
+        std::vector<float> h = input;
+        BlockState st = block.new_state();
+        BlockTrace trace;
+        trace.enabled = debug;
+        in_chunks(T, chunk, [&](int64_t b, int64_t k) { block.run(st, tokens.data() + b, k, h.data() + b * hc * d, &trace); });
+        out.write_values("prefill." + p + ".out", h);
+        std::vector<float> block_debug_kv = st.kv.rows, block_debug_index = st.index.rows;
+
+        std::vector<float> hd = input;
+        BlockState sd = block.new_state();
+        in_chunks(P, chunk, [&](int64_t b, int64_t k) { block.run(sd, tokens.data() + b, k, hd.data() + b * hc * d); });
+        for (int64_t i = P; i < T; ++i) block.run(sd, tokens.data() + i, 1, hd.data() + i * hc * d);
+        out.write_values("decode." + p + ".out", std::vector<float>(hd.begin() + P * hc * d, hd.end()));
+
+        out.write_values("prefill." + p + ".experts", std::vector<int32_t>(prefill_traces[n].experts));
+        out.write_values("decode." + p + ".experts", std::vector<int32_t>(decode_traces[n].experts));
+        if (debug) {
+            out.write_values("prefill." + p + ".attn_in", trace.attn_in);
+            out.write_values("prefill." + p + ".attn_out", trace.attn_out);
+            out.write_values("prefill." + p + ".ffn_in", trace.ffn_in);
+            out.write_values("prefill." + p + ".ffn_out", trace.ffn_out);
+            if (c.compress_ratio(n) > 0) out.write_values("prefill." + p + ".compressed_kv", block_debug_kv);
+            if (c.compress_ratio(n) == 4) out.write_values("prefill." + p + ".indexer_keys", block_debug_index);
+            if (c.compress_ratio(n) == 4) out.write_values("prefill." + p + ".teacher_forced_indexer_topk", trace.indexer_topk);
+        }
+        if (c.compress_ratio(n) == 4) {
+            out.write_values("prefill." + p + ".indexer_topk", prefill_traces[n].indexer_topk);
+            out.write_values("decode." + p + ".indexer_topk", decode_traces[n].indexer_topk);
+        }
+    }
+    out.finish();
+    std::fprintf(stderr, "eval: prefill %lld tokens %.2f s, prefill %lld + %lld decode steps %.2f s, blocks %.2f s; wrote %s\n",
+                 static_cast<long long>(T), prefill_s, static_cast<long long>(P), static_cast<long long>(D), decode_s,
+                 seconds_since(t0), out_path.c_str());
+    return 0;
+}
+
+const CommandRegistrar kEval({"eval",
+                              "--model DIR --golden DIR --out OUT.safetensors [--device cpu] [--prefill-chunk C]  "
+                              "forward pass on the golden inputs",
+                              run_eval});
+
+}  // namespace
+}  // namespace fathom::cli
