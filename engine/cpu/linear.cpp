@@ -1,11 +1,14 @@
 #include "cpu/linear.hpp"
 
+#include "cpu/linear_kernels.hpp"
 #include "cpu/thread_pool.hpp"
 #include "fathom/error.hpp"
 #include "model/number_formats.hpp"
 
 #include <array>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace fathom::cpu {
 
@@ -140,14 +143,62 @@ void decode_row(const Weight& w, int64_t o, float* row) {
     }
 }
 
-void linear(const Weight& w, const float* x, int64_t T, float* y) {
-    parallel_for(w.out, [&](int64_t begin, int64_t end) {
-        std::vector<float> row(static_cast<size_t>(w.in));
-        for (int64_t o = begin; o < end; ++o) {
-            decode_row(w, o, row.data());
-            for (int64_t t = 0; t < T; ++t) y[t * w.out + o] = dot(row.data(), x + t * w.in, w.in);
-        }
-    }, 4);
+namespace {
+
+void reference_decode_rows(const Weight& w, int64_t r0, int64_t R, float* dst) {
+    for (int64_t r = 0; r < R; ++r) decode_row(w, r0 + r, dst + r * w.in);
 }
+
+void reference_tile_product(const float* wt, int64_t R, const float* x, int64_t T, int64_t K, float* y, int64_t ldy) {
+    for (int64_t t = 0; t < T; ++t)
+        for (int64_t r = 0; r < R; ++r) y[t * ldy + r] = dot(wt + r * K, x + t * K, K);
+}
+
+const LinearKernels kReference{"reference", reference_decode_rows, reference_tile_product};
+
+const LinearKernels& choose_kernels() {
+    const char* forced = std::getenv("FATHOM_CPU_KERNELS");
+    const std::string want = forced ? forced : "";
+    if (want == "reference") return kReference;
+    if (want == "avx2") {
+        if (!avx2_kernels()) throw Error("FATHOM_CPU_KERNELS=avx2 but this CPU lacks AVX2/FMA");
+        return *avx2_kernels();
+    }
+    if (want == "avx512") {
+        if (!avx512_kernels()) throw Error("FATHOM_CPU_KERNELS=avx512 but this CPU lacks AVX-512");
+        return *avx512_kernels();
+    }
+    if (!want.empty()) throw Error("FATHOM_CPU_KERNELS='" + want + "': expected reference, avx2 or avx512");
+    if (avx512_kernels()) return *avx512_kernels();
+    if (avx2_kernels()) return *avx2_kernels();
+    return kReference;
+}
+
+}  // namespace
+
+const LinearKernels& reference_kernels() { return kReference; }
+
+const LinearKernels& active_kernels() {
+    static const LinearKernels& k = choose_kernels();
+    return k;
+}
+
+void linear_with(const LinearKernels& k, const Weight& w, const float* x, int64_t T, float* y) {
+    // Rows are decoded a tile at a time (each weight byte read once per call) and multiplied with the
+    // token rows in chunks that stay in cache.
+    constexpr int64_t kRowTile = 32, kTokenChunk = 48;
+    const int64_t tiles = (w.out + kRowTile - 1) / kRowTile;
+    parallel_for(tiles, [&](int64_t begin, int64_t end) {
+        std::vector<float> wt(static_cast<size_t>(kRowTile * w.in));
+        for (int64_t tile = begin; tile < end; ++tile) {
+            const int64_t r0 = tile * kRowTile, R = std::min(kRowTile, w.out - r0);
+            k.decode_rows(w, r0, R, wt.data());
+            for (int64_t t0 = 0; t0 < T; t0 += kTokenChunk)
+                k.tile_product(wt.data(), R, x + t0 * w.in, std::min(kTokenChunk, T - t0), w.in, y + t0 * w.out + r0, w.out);
+        }
+    });
+}
+
+void linear(const Weight& w, const float* x, int64_t T, float* y) { linear_with(active_kernels(), w, x, T, y); }
 
 }  // namespace fathom::cpu

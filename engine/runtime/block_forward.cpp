@@ -115,6 +115,7 @@ void BlockForward::attention(BlockState& st, const float* x, int64_t T, float* o
         }
     });
 
+    if (trace && trace->enabled) trace->kv.insert(trace->kv.end(), kv.begin(), kv.end());
     std::vector<float> ca, cz, ia, iz, iq, iw;
     if (w_.compressor) {
         ca = project(w_.compressor->wkv, x, T);

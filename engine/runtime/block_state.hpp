@@ -22,6 +22,7 @@ struct BlockTrace {
     std::vector<float> attn_in, attn_out, ffn_in, ffn_out;  // [T, d] each
     std::vector<int32_t> experts;                            // [T, k]
     std::vector<int32_t> indexer_topk;                       // [T, index_topk], -1 where fewer rows were visible
+    std::vector<float> kv;                                   // [T, D] window KV rows (after RoPE and FP8)
 };
 
 }  // namespace fathom

@@ -50,6 +50,9 @@ int run_eval(const Args& args) {
     SafetensorsWriter out(out_path);
     out.declare("prefill_logits", DType::F32, {T, V});
     out.declare("decode_logits", DType::F32, {D, V});
+    const std::string last_block = "prefill.layers." + std::to_string(L - 1) + ".out";
+    const bool head_check = debug && golden.has(last_block);
+    if (head_check) out.declare("debug.head_of_golden_last_block", DType::F32, {T, V});
     for (int64_t n = 0; n < L; ++n) {
         const std::string p = "layers." + std::to_string(n);
         out.declare("prefill." + p + ".out", DType::F32, {T, hc, d});
@@ -58,6 +61,7 @@ int run_eval(const Args& args) {
         out.declare("decode." + p + ".experts", DType::I32, {D, c.num_experts_per_tok});
         if (debug) {
             for (const char* k : {"attn_in", "attn_out", "ffn_in", "ffn_out"}) out.declare("prefill." + p + "." + k, DType::F32, {T, d});
+            out.declare("prefill." + p + ".kv", DType::F32, {T, c.head_dim});
             if (c.compress_ratio(n) > 0) out.declare("prefill." + p + ".compressed_kv", DType::F32, {T / c.compress_ratio(n), c.head_dim});
             if (c.compress_ratio(n) == 4) out.declare("prefill." + p + ".indexer_keys", DType::F32, {T / 4, c.index_head_dim});
             if (c.compress_ratio(n) == 4) out.declare("prefill." + p + ".teacher_forced_indexer_topk", DType::I32, {T, c.index_topk});
@@ -94,6 +98,11 @@ int run_eval(const Args& args) {
     }
     const double decode_s = seconds_since(t0);
     out.write_values("decode_logits", dlogits);
+    if (head_check) {
+        std::vector<float> hl(static_cast<size_t>(T * V));
+        model.head(golden.f32(last_block).data(), T, hl.data());
+        out.write_values("debug.head_of_golden_last_block", hl);
+    }
 
     // Each block alone, its input being the golden output of the block before (teacher forcing).
     t0 = Clock::now();
@@ -127,6 +136,7 @@ int run_eval(const Args& args) {
             out.write_values("prefill." + p + ".attn_out", trace.attn_out);
             out.write_values("prefill." + p + ".ffn_in", trace.ffn_in);
             out.write_values("prefill." + p + ".ffn_out", trace.ffn_out);
+            out.write_values("prefill." + p + ".kv", trace.kv);
             if (c.compress_ratio(n) > 0) out.write_values("prefill." + p + ".compressed_kv", block_debug_kv);
             if (c.compress_ratio(n) == 4) out.write_values("prefill." + p + ".indexer_keys", block_debug_index);
             if (c.compress_ratio(n) == 4) out.write_values("prefill." + p + ".teacher_forced_indexer_topk", trace.indexer_topk);
