@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-namespace fathom {
+namespace fathom::runtime {
 
 Model::Model(Checkpoint checkpoint) : ck_(std::move(checkpoint)) {
     const ModelConfig& c = ck_.config();
@@ -90,4 +90,4 @@ void Session::decode(int64_t token, float* logits, std::vector<BlockTrace>* trac
     prefill(&token, 1, logits, nullptr, traces);
 }
 
-}  // namespace fathom
+}  // namespace fathom::runtime

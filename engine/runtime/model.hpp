@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-namespace fathom {
+namespace fathom::runtime {
 
 class Model {
 public:
@@ -55,4 +55,4 @@ private:
     int64_t pos_ = 0;
 };
 
-}  // namespace fathom
+}  // namespace fathom::runtime

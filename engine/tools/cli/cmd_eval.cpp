@@ -35,7 +35,7 @@ int run_eval(const Args& args) {
     if (chunk < 0) throw Error("--prefill-chunk must be positive");
 
     auto t0 = Clock::now();
-    Model model(Checkpoint::open(model_dir));
+    runtime::Model model(Checkpoint::open(model_dir));
     const ModelConfig& c = model.config();
     std::fprintf(stderr, "eval: loaded %s (%lld blocks) in %.2f s\n", model_dir.c_str(),
                  static_cast<long long>(model.num_blocks()), seconds_since(t0));
@@ -78,7 +78,7 @@ int run_eval(const Args& args) {
     std::vector<BlockTrace> prefill_traces(static_cast<size_t>(L));
     for (auto& tr : prefill_traces) tr.enabled = true;
     {
-        Session s(model);
+        runtime::Session s(model);
         in_chunks(T, chunk, [&](int64_t b, int64_t n) {
             s.prefill(tokens.data() + b, n, nullptr, logits.data() + b * V, &prefill_traces);
         });
@@ -91,7 +91,7 @@ int run_eval(const Args& args) {
     std::vector<float> dlogits(static_cast<size_t>(D * V));
     std::vector<BlockTrace> decode_traces(static_cast<size_t>(L));
     {
-        Session s(model);
+        runtime::Session s(model);
         in_chunks(P, chunk, [&](int64_t b, int64_t n) { s.prefill(tokens.data() + b, n, nullptr); });
         for (auto& tr : decode_traces) tr.enabled = true;
         for (int64_t i = 0; i < D; ++i) s.decode(tokens[P + i], dlogits.data() + i * V, &decode_traces);

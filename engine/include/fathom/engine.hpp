@@ -1,0 +1,95 @@
+// The engine's public API, the only engine header the app includes: load a V4 checkpoint folder (with progress
+// and cancellation), open sessions (a token context with its caches), prefill, and generate token by token.
+#pragma once
+
+#include "fathom/error.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace fathom {
+
+struct ModelSummary {
+    std::filesystem::path dir;
+    int64_t vocab_size = 0, hidden_size = 0, blocks = 0, max_context = 0;
+    int64_t routed_experts = 0, experts_per_token = 0;
+    uint64_t weight_bytes = 0;         // everything in the checkpoint's shards
+    uint64_t routed_expert_bytes = 0;  // the part that offload keeps in host RAM
+    int64_t bos_token_id = 0, eos_token_id = 1;
+    float default_temperature = 1.0f, default_top_p = 1.0f;  // generation_config.json, or 1.0 when absent
+};
+
+struct LoadProgress {
+    uint64_t bytes_done = 0, bytes_total = 0;
+    std::string stage;  // "validating", "reading weights"
+};
+
+struct LoadOptions {
+    std::filesystem::path model_dir;
+    std::function<void(const LoadProgress&)> on_progress;  // called from the loading thread
+    const std::atomic<bool>* cancel = nullptr;              // set to abandon loading: load() throws Cancelled
+    bool read_all_weights = true;                           // page every weight in now (else on first use)
+};
+
+struct SamplingParams {
+    float temperature = 1.0f;
+    float top_p = 1.0f;
+    uint64_t seed = 0;
+    int64_t max_new_tokens = 1024;
+    std::vector<int32_t> stop_tokens;  // besides the model's end-of-sentence token
+};
+
+struct GenerationStats {
+    int64_t prompt_tokens = 0, completion_tokens = 0;
+    double prefill_seconds = 0, decode_seconds = 0, time_to_first_token_seconds = 0;
+    std::string finish_reason;  // "stop", "length", "cancelled"
+};
+
+class Session;
+
+class Engine {
+public:
+    static std::unique_ptr<Engine> load(const LoadOptions& options);  // throws fathom::Error (or Cancelled)
+    ~Engine();
+
+    const ModelSummary& summary() const;
+    std::unique_ptr<Session> new_session() const;
+
+private:
+    struct Impl;
+    explicit Engine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+    friend class Session;
+};
+
+class Session {
+public:
+    ~Session();
+    int64_t position() const;  // tokens in the context so far
+
+    // Feeds tokens in chunks, reporting progress; on cancel or error the session is left as it was before
+    // the call's first unfinished chunk (chunks already fed stay). Returns the logits after the last token.
+    std::vector<float> prefill(std::span<const int32_t> tokens, int64_t chunk = 256,
+                               const std::function<void(int64_t done, int64_t total)>& on_progress = {},
+                               const std::atomic<bool>* cancel = nullptr);
+
+    // Prefills the prompt, then samples until end-of-sentence, a stop token, max_new_tokens or cancel.
+    // on_token is called with each new token id; returning false stops generation.
+    GenerationStats generate(std::span<const int32_t> prompt, const SamplingParams& params,
+                             const std::function<bool(int32_t token)>& on_token,
+                             const std::atomic<bool>* cancel = nullptr);
+
+private:
+    friend class Engine;
+    struct Impl;
+    explicit Session(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fathom
