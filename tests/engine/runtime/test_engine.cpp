@@ -1,0 +1,104 @@
+#include "cpu/sampler.hpp"
+#include "fathom/engine.hpp"
+#include "unit.hpp"
+
+#include <map>
+
+using namespace fathom;
+
+namespace {
+std::filesystem::path tiny() { return unit::shared_dir() / "fixtures" / "v4-tiny-a"; }
+}  // namespace
+
+TEST("loading reports progress and can be cancelled") {
+    std::atomic<bool> cancel{false};
+    LoadOptions o;
+    o.model_dir = tiny();
+    uint64_t last = 0, total = 0;
+    o.on_progress = [&](const LoadProgress& p) {
+        last = p.bytes_done;
+        total = p.bytes_total;
+    };
+    auto engine = Engine::load(o);
+    CHECK(total > 0);
+    CHECK_EQ(last, total);
+    CHECK_EQ(engine->summary().blocks, int64_t{6});
+    CHECK(engine->summary().routed_expert_bytes > 0 && engine->summary().routed_expert_bytes < total);
+
+    o.on_progress = [&](const LoadProgress&) { cancel = true; };
+    o.cancel = &cancel;
+    CHECK_THROWS_WITH(Engine::load(o), "cancelled");
+}
+
+TEST("a missing folder is a clear error") {
+    LoadOptions o;
+    o.model_dir = "/nonexistent/model";
+    CHECK_THROWS_WITH(Engine::load(o), "/nonexistent/model");
+}
+
+TEST("chunked prefill gives the same logits as one prefill, and bad input leaves the session usable") {
+    LoadOptions o;
+    o.model_dir = tiny();
+    auto engine = Engine::load(o);
+    std::vector<int32_t> tokens;
+    for (int i = 0; i < 150; ++i) tokens.push_back((i * 37 + 11) % 2048);
+    auto a = engine->new_session();
+    const auto whole = a->prefill(tokens, 0);
+    auto b = engine->new_session();
+    int64_t progress = 0;
+    const auto chunked = b->prefill(tokens, 7, [&](int64_t done, int64_t) { progress = done; });
+    CHECK_EQ(progress, int64_t{150});
+    double num = 0, den = 0;
+    for (size_t i = 0; i < whole.size(); ++i) num += (whole[i] - chunked[i]) * double(whole[i] - chunked[i]), den += whole[i] * double(whole[i]);
+    CHECK(std::sqrt(num / den) < 1e-4);
+
+    const int32_t bad[2] = {5, 4096};
+    CHECK_THROWS_WITH(b->prefill(bad), "outside the vocabulary");
+    CHECK_EQ(b->position(), int64_t{150});
+    const int32_t good[1] = {5};
+    b->prefill(good);
+    CHECK_EQ(b->position(), int64_t{151});
+}
+
+TEST("generation is reproducible for a seed, stops at max_new_tokens, and can be cancelled") {
+    LoadOptions o;
+    o.model_dir = tiny();
+    auto engine = Engine::load(o);
+    const std::vector<int32_t> prompt = {0, 17, 99, 1024, 7};
+    SamplingParams p;
+    p.temperature = 0.8f;
+    p.top_p = 0.9f;
+    p.seed = 42;
+    p.max_new_tokens = 12;
+    std::vector<int32_t> first, second;
+    auto s1 = engine->new_session();
+    auto st = s1->generate(prompt, p, [&](int32_t t) { first.push_back(t); return true; });
+    auto s2 = engine->new_session();
+    s2->generate(prompt, p, [&](int32_t t) { second.push_back(t); return true; });
+    CHECK(first == second);
+    CHECK(st.finish_reason == "length" || st.finish_reason == "stop");
+    CHECK(st.completion_tokens == static_cast<int64_t>(first.size()));
+    if (st.finish_reason == "length") CHECK_EQ(first.size(), size_t{12});
+
+    std::atomic<bool> cancel{false};
+    int seen = 0;
+    auto s3 = engine->new_session();
+    auto st3 = s3->generate(prompt, p, [&](int32_t) { if (++seen == 3) cancel = true; return true; }, &cancel);
+    CHECK_EQ(st3.finish_reason, std::string("cancelled"));
+    CHECK_EQ(seen, 3);
+}
+
+TEST("sampler: greedy at temperature 0, top-p keeps only the nucleus") {
+    const std::vector<float> logits = {0.0f, 5.0f, 1.0f, 4.9f};
+    cpu::Sampler greedy(0.0f, 1.0f, 1);
+    CHECK_EQ(greedy.sample(logits), 1);
+    cpu::Sampler nucleus(1.0f, 0.5f, 3);
+    for (int i = 0; i < 50; ++i) CHECK_EQ(nucleus.sample(logits), 1);  // token 1 alone holds > 50% of the mass
+    cpu::Sampler wide(1.0f, 1.0f, 5);
+    std::map<int, int> counts;
+    for (int i = 0; i < 2000; ++i) ++counts[wide.sample(logits)];
+    CHECK(counts[1] > 800 && counts[3] > 700);  // p = 0.50 and 0.46
+    CHECK_THROWS_WITH(cpu::Sampler(1.0f, 0.0f, 1), "top_p");
+}
+
+UNIT_MAIN()
