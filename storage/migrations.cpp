@@ -1,0 +1,46 @@
+#include "storage/migrations.hpp"
+
+namespace fathom::storage {
+
+namespace {
+// Timestamps are milliseconds since the Unix epoch (UTC); timing columns are milliseconds.
+constexpr Migration kMigrations[] = {
+    {1, "conversations, messages and settings",
+     R"sql(
+CREATE TABLE conversations (
+    id          INTEGER PRIMARY KEY,
+    title       TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE TABLE messages (
+    id                 INTEGER PRIMARY KEY,
+    conversation_id    INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role               TEXT    NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+    content            TEXT    NOT NULL DEFAULT '',
+    reasoning          TEXT    NOT NULL DEFAULT '',
+    mode               TEXT    NOT NULL DEFAULT 'standard' CHECK (mode IN ('standard', 'think', 'think-max')),
+    model              TEXT    NOT NULL DEFAULT '',
+    prompt_tokens      INTEGER NOT NULL DEFAULT 0,
+    completion_tokens  INTEGER NOT NULL DEFAULT 0,
+    reasoning_tokens   INTEGER NOT NULL DEFAULT 0,
+    prefill_ms         REAL    NOT NULL DEFAULT 0,
+    decode_ms          REAL    NOT NULL DEFAULT 0,
+    time_to_first_token_ms REAL NOT NULL DEFAULT 0,
+    created_at         INTEGER NOT NULL
+);
+CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+CREATE INDEX conversations_by_update ON conversations(updated_at DESC);
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+) WITHOUT ROWID;
+)sql"},
+};
+}  // namespace
+
+std::span<const Migration> schema_migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+}  // namespace fathom::storage
