@@ -1,0 +1,41 @@
+#include "app/app_context.hpp"
+
+#include "app/app_log.hpp"
+#include "app/data_dir.hpp"
+
+#include <QQmlContext>
+#include <QtQml/qqmlextensionplugin.h>
+
+// The QML module (ui/, URI Fathom.Ui) is a static plugin; importing it here keeps every user of AppContext
+// (the app and the UI tests) able to load qrc:/Fathom/Ui/Main.qml.
+Q_IMPORT_QML_PLUGIN(Fathom_UiPlugin)
+
+namespace fathom::app {
+
+AppContext::AppContext(const QString& dataDir, QObject* parent)
+    : QObject(parent),
+      dataDir_(dataDir),
+      database_(std::make_unique<storage::Database>(databasePath(dataDir))),
+      conversationStore_(*database_),
+      settingsStore_(*database_),
+      conversations_(conversationStore_),
+      messages_(conversationStore_),
+      chat_(conversationStore_, conversations_, messages_, status_),
+      settings_(settingsStore_, worker_) {
+    connect(&worker_, &JobWorker::jobFailed, &status_, &StatusController::reportError);
+    connect(&settings_, &SettingsController::settingsError, &status_, &StatusController::reportError);
+    chat_.restore();
+    appLog()->info("app state loaded from '{}'", dataDir_.toStdString());
+}
+
+AppContext::~AppContext() = default;
+
+void AppContext::expose(QQmlContext& context) {
+    context.setContextProperty(QStringLiteral("chatController"), &chat_);
+    context.setContextProperty(QStringLiteral("settingsController"), &settings_);
+    context.setContextProperty(QStringLiteral("statusController"), &status_);
+    context.setContextProperty(QStringLiteral("conversationModel"), &conversations_);
+    context.setContextProperty(QStringLiteral("messageModel"), &messages_);
+}
+
+}  // namespace fathom::app

@@ -1,0 +1,57 @@
+// AppContext: everything the window needs, built over one data folder: the database and its stores, the
+// worker, the list models and the controllers, and their registration as QML context properties.
+// Destroying and rebuilding it over the same folder is an app restart (the UI test does exactly that).
+#pragma once
+
+#include "app/chat_controller.hpp"
+#include "app/conversation_list_model.hpp"
+#include "app/job_worker.hpp"
+#include "app/message_list_model.hpp"
+#include "app/settings_controller.hpp"
+#include "app/status_controller.hpp"
+#include "storage/conversation_store.hpp"
+#include "storage/database.hpp"
+#include "storage/settings_store.hpp"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+class QQmlContext;
+
+namespace fathom::app {
+
+class AppContext : public QObject {
+    Q_OBJECT
+public:
+    // Opens (and migrates) <dataDir>/fathom.db; throws storage::StorageError when it cannot.
+    explicit AppContext(const QString& dataDir, QObject* parent = nullptr);
+    ~AppContext() override;
+
+    // Context properties: chatController, settingsController, statusController, conversationModel, messageModel.
+    void expose(QQmlContext& context);
+
+    const QString& dataDir() const { return dataDir_; }
+    storage::Database& database() { return *database_; }
+    JobWorker& worker() { return worker_; }
+    StatusController& status() { return status_; }
+    ChatController& chat() { return chat_; }
+    SettingsController& settings() { return settings_; }
+    ConversationListModel& conversations() { return conversations_; }
+    MessageListModel& messages() { return messages_; }
+
+private:
+    QString dataDir_;
+    std::unique_ptr<storage::Database> database_;
+    storage::ConversationStore conversationStore_;
+    storage::SettingsStore settingsStore_;
+    StatusController status_;
+    JobWorker worker_;
+    ConversationListModel conversations_;
+    MessageListModel messages_;
+    ChatController chat_;
+    SettingsController settings_;
+};
+
+}  // namespace fathom::app

@@ -1,0 +1,54 @@
+#include "app/conversation_list_model.hpp"
+
+#include "app/time_text.hpp"
+
+namespace fathom::app {
+
+ConversationListModel::ConversationListModel(storage::ConversationStore& store, QObject* parent)
+    : QAbstractListModel(parent), store_(store) {}
+
+int ConversationListModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+}
+
+QVariant ConversationListModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || index.row() >= static_cast<int>(rows_.size())) return {};
+    const auto& c = rows_[static_cast<size_t>(index.row())];
+    switch (role) {
+        case IdRole: return QVariant::fromValue<qint64>(c.id);
+        case Qt::DisplayRole:
+        case TitleRole: return QString::fromStdString(c.title);
+        case UpdatedTextRole: return relativeTimeText(c.updated_at);
+        default: return {};
+    }
+}
+
+QHash<int, QByteArray> ConversationListModel::roleNames() const {
+    return {{IdRole, "conversationId"}, {TitleRole, "title"}, {UpdatedTextRole, "updatedText"}};
+}
+
+void ConversationListModel::reload() {
+    auto fresh = store_.list_conversations();
+    beginResetModel();
+    rows_ = std::move(fresh);
+    endResetModel();
+    emit countChanged();
+}
+
+int ConversationListModel::rowOf(qint64 conversationId) const {
+    for (size_t i = 0; i < rows_.size(); ++i)
+        if (rows_[i].id == conversationId) return static_cast<int>(i);
+    return -1;
+}
+
+QString ConversationListModel::titleAt(int row) const {
+    if (row < 0 || row >= static_cast<int>(rows_.size())) return {};
+    return QString::fromStdString(rows_[static_cast<size_t>(row)].title);
+}
+
+qint64 ConversationListModel::idAt(int row) const {
+    if (row < 0 || row >= static_cast<int>(rows_.size())) return 0;
+    return rows_[static_cast<size_t>(row)].id;
+}
+
+}  // namespace fathom::app

@@ -1,0 +1,30 @@
+#include "app/status_controller.hpp"
+
+#include "app/app_log.hpp"
+
+namespace fathom::app {
+
+QString StatusController::text() const {
+    if (modelName_.isEmpty()) return QString::fromUtf8(kNoModelText);
+    return QStringLiteral("Model: %1").arg(modelName_);
+}
+
+void StatusController::setActiveModel(const QString& name) {
+    if (name == modelName_) return;
+    modelName_ = name;
+    emit textChanged();
+}
+
+void StatusController::reportError(const QString& context, const QString& message) {
+    appLog()->error("shown to user: {}: {}", context.toStdString(), message.toStdString());
+    errorText_ = context + QStringLiteral(": ") + message;
+    emit errorChanged();
+}
+
+void StatusController::dismissError() {
+    if (errorText_.isEmpty()) return;
+    errorText_.clear();
+    emit errorChanged();
+}
+
+}  // namespace fathom::app

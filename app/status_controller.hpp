@@ -1,0 +1,42 @@
+// StatusController: what the status bar says (which model is active, or that none is) and the error banner:
+// any failure the user should know about (a worker job, a storage write) lands in errorText until dismissed.
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+namespace fathom::app {
+
+class StatusController : public QObject {
+    Q_OBJECT
+    Q_PROPERTY(QString text READ text NOTIFY textChanged)
+    Q_PROPERTY(bool modelLoaded READ modelLoaded NOTIFY textChanged)
+    Q_PROPERTY(QString errorText READ errorText NOTIFY errorChanged)
+    Q_PROPERTY(bool hasError READ hasError NOTIFY errorChanged)
+
+public:
+    static constexpr const char* kNoModelText = "No model loaded: choose a model folder in Settings";
+
+    explicit StatusController(QObject* parent = nullptr) : QObject(parent) {}
+
+    QString text() const;
+    bool modelLoaded() const { return !modelName_.isEmpty(); }
+    QString errorText() const { return errorText_; }
+    bool hasError() const { return !errorText_.isEmpty(); }
+
+    // Called by whatever loads a model (the engine worker, once the engine API exists); empty = none loaded.
+    void setActiveModel(const QString& name);
+    // `context` says what was being done ("Send message"); the newest error replaces an older one.
+    void reportError(const QString& context, const QString& message);
+    Q_INVOKABLE void dismissError();
+
+signals:
+    void textChanged();
+    void errorChanged();
+
+private:
+    QString modelName_;
+    QString errorText_;
+};
+
+}  // namespace fathom::app

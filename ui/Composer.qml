@@ -1,0 +1,79 @@
+// The composer: a multi-line input (Enter sends, Shift+Enter starts a new line), the reasoning-mode
+// selector and the Send button.
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+Rectangle {
+    id: composer
+    objectName: "composer"
+    implicitHeight: column.implicitHeight + 2 * Theme.spacing
+    radius: Theme.radius + 2
+    color: Theme.window
+    border.color: input.activeFocus ? Theme.accent : Theme.border
+    border.width: input.activeFocus ? 2 : 1
+
+    function send() {
+        if (input.text.trim().length === 0)
+            return
+        if (chatController.sendMessage(input.text, modeSelector.currentText))
+            input.clear()
+    }
+
+    ColumnLayout {
+        id: column
+        anchors.fill: parent
+        anchors.margins: Theme.spacing
+        spacing: Theme.spacingSmall
+
+        ScrollView {
+            Layout.fillWidth: true
+            Layout.preferredHeight: Math.min(Math.max(input.implicitHeight, 48), 200)
+            TextArea {
+                id: input
+                objectName: "composerInput"
+                Accessible.name: "Message"
+                placeholderText: "Message Fathom\u2026  (Enter to send, Shift+Enter for a new line)"
+                wrapMode: TextEdit.Wrap
+                font.pixelSize: Theme.fontBody
+                focus: true
+                background: null
+                Keys.onReturnPressed: (event) => {
+                    if (event.modifiers & Qt.ShiftModifier) {
+                        event.accepted = false
+                        return
+                    }
+                    composer.send()
+                }
+                Keys.onEnterPressed: (event) => composer.send()
+            }
+        }
+
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: Theme.spacing
+
+            Label {
+                text: "Reasoning"
+                color: Theme.textMuted
+                font.pixelSize: Theme.fontSmall
+            }
+            ComboBox {
+                id: modeSelector
+                objectName: "reasoningModeSelector"
+                Accessible.name: "Reasoning mode"
+                model: chatController.reasoningModes
+                implicitWidth: 150
+            }
+            Item { Layout.fillWidth: true }
+            Button {
+                objectName: "sendButton"
+                Accessible.name: "Send"
+                text: "Send"
+                highlighted: true
+                enabled: input.text.trim().length > 0
+                onClicked: composer.send()
+            }
+        }
+    }
+}

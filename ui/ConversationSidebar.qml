@@ -1,0 +1,191 @@
+// The conversation list: new, select, rename and delete, plus the way into Settings.
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+
+Rectangle {
+    id: sidebar
+    objectName: "conversationSidebar"
+    color: Theme.sidebar
+
+    property bool settingsOpen: false
+    signal openSettings()
+    signal conversationChosen()
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: Theme.spacing
+        spacing: Theme.spacing
+
+        Label {
+            text: "Fathom"
+            font.pixelSize: Theme.fontHeading
+            font.weight: Font.DemiBold
+            color: Theme.text
+            Layout.leftMargin: Theme.spacingSmall
+            Layout.topMargin: Theme.spacingSmall
+        }
+
+        Button {
+            objectName: "newConversationButton"
+            Accessible.name: "New conversation"
+            text: "+  New conversation"
+            highlighted: true
+            Layout.fillWidth: true
+            onClicked: {
+                chatController.newConversation()
+                sidebar.conversationChosen()
+            }
+        }
+
+        Label {
+            text: "Conversations"
+            font.pixelSize: Theme.fontSmall
+            font.capitalization: Font.AllUppercase
+            font.letterSpacing: 0.8
+            color: Theme.textMuted
+            Layout.leftMargin: Theme.spacingSmall
+            Layout.topMargin: Theme.spacingSmall
+        }
+
+        ListView {
+            id: list
+            objectName: "conversationList"
+            Accessible.name: "Conversations"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            spacing: 2
+            model: conversationModel
+            ScrollBar.vertical: ScrollBar {}
+
+            delegate: ItemDelegate {
+                id: row
+                required property int index
+                required property var conversationId
+                required property string title
+                required property string updatedText
+                readonly property bool current: conversationId === chatController.currentConversationId
+
+                objectName: "conversationRow" + index
+                Accessible.name: title
+                width: ListView.view.width
+                height: 54
+                background: Rectangle {
+                    radius: 8
+                    color: row.current ? Theme.sidebarSelected : (row.hovered ? "#eceef5" : "transparent")
+                }
+                onClicked: {
+                    chatController.selectConversation(conversationId)
+                    sidebar.conversationChosen()
+                }
+
+                contentItem: RowLayout {
+                    spacing: Theme.spacingSmall
+                    ColumnLayout {
+                        Layout.fillWidth: true
+                        spacing: 2
+                        Label {
+                            text: row.title
+                            elide: Text.ElideRight
+                            Layout.fillWidth: true
+                            font.pixelSize: Theme.fontBody
+                            font.weight: row.current ? Font.DemiBold : Font.Normal
+                            color: Theme.text
+                        }
+                        Label {
+                            text: row.updatedText
+                            font.pixelSize: Theme.fontSmall
+                            color: Theme.textMuted
+                        }
+                    }
+                    ToolButton {
+                        objectName: "conversationMenuButton" + row.index
+                        Accessible.name: "Conversation actions"
+                        text: "\u22EF"
+                        opacity: row.hovered || row.current ? 1 : 0
+                        onClicked: rowMenu.popup()
+                        Menu {
+                            id: rowMenu
+                            MenuItem {
+                                text: "Rename\u2026"
+                                onTriggered: renameDialog.openFor(row.conversationId, row.title)
+                            }
+                            MenuItem {
+                                text: "Delete"
+                                onTriggered: deleteDialog.openFor(row.conversationId, row.title)
+                            }
+                        }
+                    }
+                }
+            }
+
+            Label {
+                anchors.centerIn: parent
+                visible: list.count === 0
+                text: "No conversations yet"
+                color: Theme.textMuted
+            }
+        }
+
+        Button {
+            objectName: "settingsButton"
+            Accessible.name: "Settings"
+            text: sidebar.settingsOpen ? "\u2190  Back to chat" : "\u2699  Settings"
+            flat: true
+            Layout.fillWidth: true
+            onClicked: sidebar.openSettings()
+        }
+    }
+
+    Dialog {
+        id: renameDialog
+        objectName: "renameDialog"
+        property var conversationId: 0
+        function openFor(id, title) {
+            conversationId = id
+            renameField.text = title
+            open()
+            renameField.selectAll()
+            renameField.forceActiveFocus()
+        }
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        width: 420
+        modal: true
+        title: "Rename conversation"
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        TextField {
+            id: renameField
+            objectName: "renameField"
+            Accessible.name: "Conversation title"
+            width: parent.width
+            onAccepted: renameDialog.accept()
+        }
+        onAccepted: chatController.renameConversation(conversationId, renameField.text)
+    }
+
+    Dialog {
+        id: deleteDialog
+        objectName: "deleteDialog"
+        property var conversationId: 0
+        property string conversationTitle: ""
+        function openFor(id, title) {
+            conversationId = id
+            conversationTitle = title
+            open()
+        }
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        width: 420
+        modal: true
+        title: "Delete conversation?"
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        Label {
+            width: parent.width
+            wrapMode: Text.Wrap
+            text: "\u201C" + deleteDialog.conversationTitle + "\u201D and all its messages will be deleted."
+        }
+        onAccepted: chatController.deleteConversation(conversationId)
+    }
+}
