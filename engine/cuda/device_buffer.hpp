@@ -1,0 +1,62 @@
+// DeviceBuffer: one cudaMalloc'd allocation owned by RAII, with typed upload/download helpers.
+// Allocation failures throw fathom::Error naming the size, never abort.
+#pragma once
+
+#include "cuda/cuda_error.hpp"
+
+#include <cstddef>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace fathom::cuda {
+
+class DeviceBuffer {
+public:
+    DeviceBuffer() = default;
+    explicit DeviceBuffer(size_t bytes) : bytes_(bytes) {
+        if (bytes == 0) return;
+        const cudaError_t status = cudaMalloc(&ptr_, bytes);
+        if (status != cudaSuccess) {
+            cudaGetLastError();
+            throw Error("cannot allocate " + std::to_string(bytes >> 20) + " MiB on the GPU: " + cudaGetErrorString(status));
+        }
+    }
+    ~DeviceBuffer() {
+        if (ptr_) cudaFree(ptr_);
+    }
+    DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
+    DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+        if (this != &o) {
+            if (ptr_) cudaFree(ptr_);
+            ptr_ = std::exchange(o.ptr_, nullptr);
+            bytes_ = std::exchange(o.bytes_, 0);
+        }
+        return *this;
+    }
+    DeviceBuffer(const DeviceBuffer&) = delete;
+    DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+
+    template <typename T>
+    T* as() const { return static_cast<T*>(ptr_); }
+    size_t bytes() const { return bytes_; }
+
+    template <typename T>
+    static DeviceBuffer from(std::span<const T> host) {
+        DeviceBuffer b(host.size_bytes());
+        if (!host.empty()) FATHOM_CUDA_CHECK(cudaMemcpy(b.ptr_, host.data(), host.size_bytes(), cudaMemcpyHostToDevice));
+        return b;
+    }
+    template <typename T>
+    std::vector<T> to_host() const {
+        std::vector<T> v(bytes_ / sizeof(T));
+        if (!v.empty()) FATHOM_CUDA_CHECK(cudaMemcpy(v.data(), ptr_, v.size() * sizeof(T), cudaMemcpyDeviceToHost));
+        return v;
+    }
+
+private:
+    void* ptr_ = nullptr;
+    size_t bytes_ = 0;
+};
+
+}  // namespace fathom::cuda

@@ -1,0 +1,152 @@
+#include "cuda/cuda_error.hpp"
+#include "cuda/pointwise.cuh"
+
+namespace fathom::cuda {
+
+namespace {
+
+__device__ float block_sum(float v, float* scratch) {
+    for (int d = 16; d > 0; d >>= 1) v += __shfl_xor_sync(0xffffffffu, v, d);
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    v = lane < (blockDim.x + 31) / 32 ? scratch[lane] : 0.0f;
+    if (warp == 0)
+        for (int d = 16; d > 0; d >>= 1) v += __shfl_xor_sync(0xffffffffu, v, d);
+    if (threadIdx.x == 0) scratch[0] = v;
+    __syncthreads();
+    v = scratch[0];
+    __syncthreads();
+    return v;
+}
+
+__device__ float block_max(float v, float* scratch) {
+    for (int d = 16; d > 0; d >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, d));
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    v = lane < (blockDim.x + 31) / 32 ? scratch[lane] : 0.0f;
+    if (warp == 0)
+        for (int d = 16; d > 0; d >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, d));
+    if (threadIdx.x == 0) scratch[0] = v;
+    __syncthreads();
+    v = scratch[0];
+    __syncthreads();
+    return v;
+}
+
+__global__ void rms_norm_kernel(float* x, const float* weight, int64_t n, float eps) {
+    __shared__ float scratch[32];
+    float* row = x + static_cast<int64_t>(blockIdx.x) * n;
+    float ss = 0.0f;
+    for (int64_t i = threadIdx.x; i < n; i += blockDim.x) ss += row[i] * row[i];
+    ss = block_sum(ss, scratch);
+    const float r = rsqrtf(ss / static_cast<float>(n) + eps);
+    for (int64_t i = threadIdx.x; i < n; i += blockDim.x) row[i] = weight ? row[i] * r * weight[i] : row[i] * r;
+}
+
+// 2^ceil(log2(v)) for v > 0, exactly.
+__device__ float pow2_ceil(float v) {
+    int e;
+    const float m = frexpf(v, &e);
+    return m == 0.5f ? ldexpf(1.0f, e - 1) : ldexpf(1.0f, e);
+}
+
+__device__ float round_fp8(float v) {
+    const float a = fabsf(v);
+    if (a == 0.0f) return v;
+    int e;
+    frexpf(a, &e);
+    int q = (e - 1) - 3;
+    if (q < -9) q = -9;
+    return copysignf(ldexpf(rintf(ldexpf(a, -q)), q), v);
+}
+
+__device__ float round_fp4(float v) {
+    const float a = fabsf(v);
+    const float step = a < 2.0f ? 0.5f : (a < 4.0f ? 1.0f : 2.0f);
+    return copysignf(rintf(a / step) * step, v);
+}
+
+// One warp per (row, block): amax over the block, then the round trip.
+__global__ void fp8_round_kernel(float* x, int64_t row_stride, int64_t n, int64_t block, int64_t blocks_per_row, int64_t items) {
+    const int64_t item = static_cast<int64_t>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    const int64_t row = item / blocks_per_row, b = item % blocks_per_row;
+    if (item >= items) return;
+    float* p = x + row * row_stride + b * block;
+    const int64_t len = min(block, n - b * block);
+    float amax = 0.0f;
+    for (int64_t i = lane; i < len; i += 32) amax = fmaxf(amax, fabsf(p[i]));
+    for (int d = 16; d > 0; d >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, d));
+    const float scale = pow2_ceil(fmaxf(amax, 1e-4f) / 448.0f);
+    for (int64_t i = lane; i < len; i += 32) p[i] = round_fp8(fminf(fmaxf(p[i] / scale, -448.0f), 448.0f)) * scale;
+}
+
+// One block of n threads per row: Walsh-Hadamard in shared memory, then FP4 round trip per 32 (one warp each).
+__global__ void hadamard_fp4_kernel(float* x, int64_t n) {
+    extern __shared__ float v[];
+    float* row = x + static_cast<int64_t>(blockIdx.x) * n;
+    const int i = threadIdx.x;
+    v[i] = row[i];
+    __syncthreads();
+    for (int h = 1; h < n; h *= 2) {
+        float mine = v[i], other = v[i ^ h];
+        __syncthreads();
+        v[i] = (i & h) ? other - mine : mine + other;
+        __syncthreads();
+    }
+    float val = v[i] * (1.0f / sqrtf(static_cast<float>(n)));  // as the CPU twin: correctly rounded, not rsqrtf
+    float amax = fabsf(val);
+    for (int d = 16; d > 0; d >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, d));
+    const float scale = pow2_ceil(fmaxf(amax, 6.0f * ldexpf(1.0f, -126)) / 6.0f);
+    row[i] = round_fp4(fminf(fmaxf(val / scale, -6.0f), 6.0f)) * scale;
+}
+
+__global__ void rope_kernel(float* x, int64_t heads, int64_t head_dim, int64_t offset, int64_t r, const float* freqs,
+                            const int64_t* positions, bool inverse) {
+    const int64_t row = blockIdx.x;
+    const float pos = static_cast<float>(positions[row]);
+    for (int64_t k = threadIdx.x; k < heads * (r / 2); k += blockDim.x) {
+        const int64_t h = k / (r / 2), i = k % (r / 2);
+        float* p = x + (row * heads + h) * head_dim + offset + 2 * i;
+        const float angle = pos * freqs[i];
+        float s, c;
+        sincosf(angle, &s, &c);
+        if (inverse) s = -s;
+        const float a = p[0], b = p[1];
+        p[0] = a * c - b * s;
+        p[1] = a * s + b * c;
+    }
+}
+
+}  // namespace
+
+void rms_norm_rows(float* x, const float* weight, int64_t rows, int64_t n, float eps, cudaStream_t s) {
+    if (rows <= 0) return;
+    rms_norm_kernel<<<static_cast<unsigned>(rows), 256, 0, s>>>(x, weight, n, eps);
+    FATHOM_CUDA_CHECK_LAUNCH();
+}
+
+void fp8_round_rows(float* x, int64_t rows, int64_t row_stride, int64_t n, int64_t block, cudaStream_t s) {
+    if (rows <= 0 || n <= 0) return;
+    const int64_t per_row = (n + block - 1) / block, items = rows * per_row;
+    fp8_round_kernel<<<static_cast<unsigned>((items + 7) / 8), 256, 0, s>>>(x, row_stride, n, block, per_row, items);
+    FATHOM_CUDA_CHECK_LAUNCH();
+}
+
+void hadamard_fp4_rows(float* x, int64_t rows, int64_t n, cudaStream_t s) {
+    if (rows <= 0) return;
+    if (n < 32 || n > 1024 || (n & (n - 1)) != 0) throw Error("hadamard_fp4_rows: n must be a power of two in [32, 1024]");
+    hadamard_fp4_kernel<<<static_cast<unsigned>(rows), static_cast<unsigned>(n), n * sizeof(float), s>>>(x, n);
+    FATHOM_CUDA_CHECK_LAUNCH();
+}
+
+void rope_rows(float* x, int64_t rows, int64_t heads, int64_t head_dim, int64_t offset, int64_t r, const float* freqs,
+               const int64_t* positions, bool inverse, cudaStream_t s) {
+    if (rows <= 0) return;
+    rope_kernel<<<static_cast<unsigned>(rows), 128, 0, s>>>(x, heads, head_dim, offset, r, freqs, positions, inverse);
+    FATHOM_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace fathom::cuda

@@ -1,0 +1,21 @@
+// Row-wise GPU kernels of the V4 forward pass that move no weights: RMSNorm, RoPE (and its inverse), the model's
+// FP8 and FP4 round trips and the Hadamard rotation. Each matches its cpu/ twin (tested against it).
+#pragma once
+
+#include <cstdint>
+#include <cuda_runtime.h>
+
+namespace fathom::cuda {
+
+// x [rows, n] in place; weight [n] or nullptr.
+void rms_norm_rows(float* x, const float* weight, int64_t rows, int64_t n, float eps, cudaStream_t s = nullptr);
+// FP8 round trip of the first `n_rounded` values of each row (stride `row_stride`) in blocks of `block`.
+void fp8_round_rows(float* x, int64_t rows, int64_t row_stride, int64_t n_rounded, int64_t block, cudaStream_t s = nullptr);
+// Hadamard rotation then FP4 round trip (blocks of 32) of rows of n (a power of two, at most 1024).
+void hadamard_fp4_rows(float* x, int64_t rows, int64_t n, cudaStream_t s = nullptr);
+// RoPE on the r dims at offset `rope_offset` of each head: rows of `heads` heads of `head_dim`, row t at
+// position positions[t]; freqs [r/2] on the device.
+void rope_rows(float* x, int64_t rows, int64_t heads, int64_t head_dim, int64_t rope_offset, int64_t r,
+               const float* freqs, const int64_t* positions, bool inverse, cudaStream_t s = nullptr);
+
+}  // namespace fathom::cuda

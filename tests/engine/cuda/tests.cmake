@@ -1,0 +1,9 @@
+# GPU suites (label "gpu"): each CUDA kernel against its CPU twin on fresh random inputs. Built when the CUDA
+# backend is; on a machine without a GPU they report "skipped" (exit 77), never a silent pass.
+if(TARGET fathom_cuda)
+  add_executable(engine_cuda_kernels ${CMAKE_CURRENT_LIST_DIR}/gpu_kernels.cu)
+  set_target_properties(engine_cuda_kernels PROPERTIES CUDA_STANDARD 20 CUDA_STANDARD_REQUIRED ON)
+  target_link_libraries(engine_cuda_kernels PRIVATE fathom_unit fathom_cuda fathom_engine_internal)
+  add_test(NAME engine_cuda_kernels COMMAND engine_cuda_kernels)
+  set_tests_properties(engine_cuda_kernels PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endif()
