@@ -16,6 +16,8 @@ SettingsController::SettingsController(storage::SettingsStore& store, JobWorker&
             emit settingsError(QStringLiteral("Read settings"), what);
         }, Qt::QueuedConnection);
     }
+    // A folder saved last time may have moved since: check it again, so the page and banner tell the truth.
+    if (!modelFolder_.isEmpty()) checkModelFolder(modelFolder_);
 }
 
 void SettingsController::setModelFolder(const QString& folder) {

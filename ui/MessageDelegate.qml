@@ -21,7 +21,9 @@ Item {
         id: bubble
         readonly property int maxWidth: message.fromUser ? message.columnWidth * 0.8 : message.columnWidth
         x: message.fromUser ? (message.width + message.columnWidth) / 2 - width : (message.width - message.columnWidth) / 2
-        width: Math.min(maxWidth, Math.max(body.implicitWidth, meta.implicitWidth) + 2 * Theme.spacing)
+        // Text's implicitWidth is its unwrapped width; the ceiling and a pixel of slack stop a short
+        // message from wrapping on sub-pixel rounding.
+        width: Math.min(maxWidth, Math.ceil(Math.max(body.implicitWidth, meta.implicitWidth)) + 2 * Theme.spacing + 2)
         height: column.implicitHeight + 2 * Theme.spacing
         radius: Theme.radius
         color: message.fromUser ? Theme.userBubble : "transparent"
