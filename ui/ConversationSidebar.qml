@@ -108,10 +108,12 @@ Rectangle {
                         Menu {
                             id: rowMenu
                             MenuItem {
+                                objectName: "renameMenuItem"
                                 text: "Rename\u2026"
                                 onTriggered: renameDialog.openFor(row.conversationId, row.title)
                             }
                             MenuItem {
+                                objectName: "deleteMenuItem"
                                 text: "Delete"
                                 onTriggered: deleteDialog.openFor(row.conversationId, row.title)
                             }
@@ -163,6 +165,7 @@ Rectangle {
             onAccepted: renameDialog.accept()
         }
         onAccepted: chatController.renameConversation(conversationId, renameField.text)
+        Component.onCompleted: standardButton(Dialog.Ok).objectName = "renameConfirmButton"
     }
 
     Dialog {
@@ -187,5 +190,6 @@ Rectangle {
             text: "\u201C" + deleteDialog.conversationTitle + "\u201D and all its messages will be deleted."
         }
         onAccepted: chatController.deleteConversation(conversationId)
+        Component.onCompleted: standardButton(Dialog.Ok).objectName = "deleteConfirmButton"
     }
 }

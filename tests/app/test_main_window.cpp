@@ -153,6 +153,47 @@ private slots:
         saveScreenshot(ui, QStringLiteral("settings.png"));
         QVERIFY(ui.click("settingsButton"));  // back to the chat
         QTRY_VERIFY(!ui.item("settingsPage")->isVisible());
+        // The temporary model folder goes away with this test: forget it, or the next start rightly complains.
+        ui.context->settings().setModelFolder(QString());
+        QCOMPARE(ui.context->settings().modelFolder(), QString());
+    }
+
+    void renameAndDeleteThroughTheSidebar() {
+        UiHarness ui(dataDir_.path());
+        QVERIFY(ui.ready());
+        ui.window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(ui.window));
+        const int before = ui.context->conversations().rowCount();
+        QVERIFY(ui.click("newConversationButton"));
+        QTRY_COMPARE(ui.context->conversations().rowCount(), before + 1);
+        const qint64 created = ui.context->conversations().idAt(0);
+
+        QVERIFY(ui.click("conversationMenuButton0"));
+        QTRY_VERIFY(ui.item("renameMenuItem") && ui.item("renameMenuItem")->isVisible());
+        QTest::qWait(300);  // the menu's open transition
+        QVERIFY(ui.click("renameMenuItem"));
+        QTRY_VERIFY(ui.item("renameField") && ui.item("renameField")->hasActiveFocus());
+        QTest::qWait(300);
+        ui.type(QStringLiteral("Renamed in the dialog"));  // replaces the selected old title
+        saveScreenshot(ui, QStringLiteral("rename-dialog.png"));
+        QTest::keyClick(ui.window, Qt::Key_Return);
+        QTRY_COMPARE(ui.context->conversations().titleAt(ui.context->conversations().rowOf(created)),
+                     QStringLiteral("Renamed in the dialog"));
+
+        const int row = ui.context->conversations().rowOf(created);
+        QObject* renameDialog = ui.object("renameDialog");
+        QVERIFY(renameDialog);
+        QTRY_VERIFY(!renameDialog->property("visible").toBool());
+        QTest::qWait(300);
+        QVERIFY(ui.click(qPrintable(QStringLiteral("conversationMenuButton%1").arg(row))));
+        QTRY_VERIFY(ui.item("deleteMenuItem") && ui.item("deleteMenuItem")->isVisible());
+        QTest::qWait(300);
+        QVERIFY(ui.click("deleteMenuItem"));
+        QTRY_VERIFY(ui.item("deleteConfirmButton") && ui.item("deleteConfirmButton")->isVisible());
+        QTest::qWait(300);
+        QVERIFY(ui.click("deleteConfirmButton"));
+        QTRY_COMPARE(ui.context->conversations().rowCount(), before);
+        QCOMPARE(ui.context->conversations().rowOf(created), -1);
     }
 
 private:

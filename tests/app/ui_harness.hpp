@@ -38,6 +38,11 @@ public:
         return window->findChild<QQuickItem*>(name);
     }
 
+    // Non-visual objects too (Popup, Dialog), which are not items.
+    QObject* object(const char* objectName) const {
+        return window ? window->findChild<QObject*>(QString::fromLatin1(objectName)) : nullptr;
+    }
+
     // Clicks the centre of the item, as a user would.
     bool click(const char* objectName) const {
         QQuickItem* target = item(objectName);
