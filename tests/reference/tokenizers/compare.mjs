@@ -17,6 +17,7 @@ const cli = flag("--cli");
 const tokenizerPath = flag("--tokenizer");
 const corpusPath = flag("--corpus", path.join(here, "corpus.jsonl"));
 const randomCount = Number(flag("--random", "400"));
+const textsDir = flag("--texts-dir");  // optional: every *.txt in it is compared too (e.g. the chat prompts)
 if (!cli || !tokenizerPath) {
   console.error("usage: node compare.mjs --cli PATH/fathom-cli --tokenizer tokenizer.json [--corpus F] [--random N]");
   process.exit(2);
@@ -109,6 +110,11 @@ const corpus = fs
   .split("\n")
   .filter((line) => line.length > 0)
   .map((line) => JSON.parse(line));
+if (textsDir) {
+  for (const name of fs.readdirSync(textsDir).sort()) {
+    if (name.endsWith(".txt")) corpus.push(fs.readFileSync(path.join(textsDir, name), "utf8"));
+  }
+}
 const texts = [...corpus, ...randomStrings(randomCount)];
 
 const tokenizer = TokenizerLoader.fromPreTrained({
@@ -146,11 +152,11 @@ for (let i = 0; i < texts.length; ++i) {
   let at = 0;
   while (at < ref.length && at < got.length && ref[at] === got[at]) ++at;
   if (at === ref.length && at === got.length) continue;
-  const origin = i < corpus.length ? `corpus line ${i + 1}` : `random string ${i - corpus.length}`;
+  const origin = i < corpus.length ? `corpus text ${i + 1}` : `random string ${i - corpus.length}`;
   console.error(`FAIL: ${origin}: first difference at token ${at} (reference ${ref.length} tokens, fathom ${got.length})`);
   console.error(`  text:      ${JSON.stringify(texts[i])}`);
   console.error(`  reference: ...${show(ref.slice(Math.max(0, at - 3), at + 5))}`);
   console.error(`  fathom:    ...${show(got.slice(Math.max(0, at - 3), at + 5))}`);
   process.exit(1);
 }
-console.log(`OK: ${texts.length} texts (${corpus.length} corpus + ${randomCount} random), ${tokens} tokens, identical ids`);
+console.log(`OK: ${texts.length} texts (${corpus.length} corpus and prompt texts + ${randomCount} random), ${tokens} tokens, identical ids`);
