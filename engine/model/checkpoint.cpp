@@ -4,10 +4,23 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <spdlog/spdlog.h>
 
 namespace fathom {
+
+namespace {
+
+std::shared_ptr<spdlog::logger> engine_log() {
+    auto l = spdlog::get("engine");
+    return l ? l : spdlog::default_logger();
+}
+
+// Enough problems to see the pattern (a wrong layer count misses hundreds of tensors) without a wall of text.
+constexpr size_t kProblemsShown = 12;
+
+}  // namespace
 
 std::string shape_to_string(const std::vector<int64_t>& shape) {
     std::string s = "[";
@@ -15,7 +28,7 @@ std::string shape_to_string(const std::vector<int64_t>& shape) {
     return s + "]";
 }
 
-Checkpoint Checkpoint::open(const std::filesystem::path& dir) {
+Checkpoint Checkpoint::open(const std::filesystem::path& dir, CheckpointValidation validation) {
     namespace fs = std::filesystem;
     if (!fs::is_directory(dir)) throw Error("checkpoint " + dir.string() + ": not a folder");
     Checkpoint c;
@@ -24,6 +37,7 @@ Checkpoint Checkpoint::open(const std::filesystem::path& dir) {
 
     std::vector<std::string> shard_names;
     std::map<std::string, std::string> weight_map;
+    std::optional<uint64_t> declared_total_size;
     const fs::path index_path = dir / "model.safetensors.index.json";
     if (fs::exists(index_path)) {
         std::ifstream in(index_path);
@@ -36,6 +50,10 @@ Checkpoint Checkpoint::open(const std::filesystem::path& dir) {
         auto wm = j.find("weight_map");
         if (wm == j.end() || !wm->is_object())
             throw Error("checkpoint index " + index_path.string() + ": no 'weight_map' object");
+        if (auto meta = j.find("metadata"); meta != j.end() && meta->is_object()) {
+            auto ts = meta->find("total_size");
+            if (ts != meta->end() && ts->is_number_unsigned()) declared_total_size = ts->get<uint64_t>();
+        }
         std::set<std::string> seen;
         for (auto it = wm->begin(); it != wm->end(); ++it) {
             if (!it.value().is_string())
@@ -53,6 +71,15 @@ Checkpoint Checkpoint::open(const std::filesystem::path& dir) {
     }
 
     for (const auto& name : shard_names) {
+        if (!fs::exists(dir / name)) {
+            std::string holds;
+            size_t count = 0;
+            for (const auto& [t, shard] : weight_map)
+                if (shard == name && count++ == 0) holds = t;
+            throw Error("checkpoint index " + index_path.string() + ": shard '" + name + "' (holding '" + holds +
+                        "'" + (count > 1 ? " and " + std::to_string(count - 1) + " more tensors" : "") +
+                        ") does not exist in " + dir.string());
+        }
         c.shards_.push_back(std::make_unique<SafetensorsFile>(dir / name));
         const size_t shard_index = c.shards_.size() - 1;
         for (const auto& t : c.shards_.back()->header().tensors) {
@@ -70,10 +97,56 @@ Checkpoint Checkpoint::open(const std::filesystem::path& dir) {
         if (!c.index_.count(name))
             throw Error("checkpoint " + dir.string() + ": the index lists tensor '" + name + "' in " + shard +
                         " but that file does not hold it");
-    spdlog::get("engine") ? spdlog::get("engine")->info("opened checkpoint {} ({} tensors in {} shards)", dir.string(),
-                                                        c.index_.size(), c.shards_.size())
-                          : void();
+    if (declared_total_size) {
+        uint64_t actual = 0;
+        for (const auto& [_, where] : c.index_) actual += where.second->nbytes();
+        if (actual != *declared_total_size)
+            engine_log()->warn("checkpoint index {}: metadata.total_size is {} but the shards hold {} bytes of tensors",
+                               index_path.string(), *declared_total_size, actual);
+    }
+    if (validation == CheckpointValidation::Full) {
+        c.manifest_ = TensorManifest::for_config(c.config_);
+        c.validate_against_manifest();
+    }
+    engine_log()->info("opened checkpoint {} ({} tensors in {} shards{})", dir.string(), c.index_.size(),
+                       c.shards_.size(), validation == CheckpointValidation::Full ? ", validated" : ", not validated");
     return c;
+}
+
+void Checkpoint::validate_against_manifest() {
+    std::vector<std::string> problems;
+    for (const auto& want : manifest_.entries()) {
+        auto it = index_.find(want.name);
+        if (it == index_.end()) {
+            problems.push_back("tensor '" + want.name + "' is missing (expected " + want.dtypes_text() + " " +
+                               shape_to_string(want.shape) + ")");
+            continue;
+        }
+        const TensorInfo& found = *it->second.second;
+        const std::string file = shards_[it->second.first]->path().filename().string();
+        if (!want.allows(found.dtype))
+            problems.push_back(file + ": tensor '" + want.name + "' has dtype " + std::string(dtype_name(found.dtype)) +
+                               ", expected " + want.dtypes_text());
+        if (found.shape != want.shape)
+            problems.push_back(file + ": tensor '" + want.name + "' has shape " + shape_to_string(found.shape) +
+                               ", the config implies " + shape_to_string(want.shape));
+    }
+    for (const auto& [name, where] : index_) {
+        if (manifest_.find(name)) continue;
+        unexpected_.push_back(name);
+        if (unexpected_.size() <= kProblemsShown)
+            engine_log()->warn("checkpoint {}: {} holds tensor '{}', which config.json does not imply; it is ignored",
+                               dir_.string(), shards_[where.first]->path().filename().string(), name);
+    }
+    if (unexpected_.size() > kProblemsShown)
+        engine_log()->warn("checkpoint {}: {} more unexpected tensors ignored", dir_.string(),
+                           unexpected_.size() - kProblemsShown);
+    if (problems.empty()) return;
+    std::string text = "checkpoint " + dir_.string() + " does not match its config.json (" +
+                       std::to_string(problems.size()) + (problems.size() == 1 ? " problem" : " problems") + "): ";
+    for (size_t i = 0; i < problems.size() && i < kProblemsShown; ++i) text += (i ? "; " : "") + problems[i];
+    if (problems.size() > kProblemsShown) text += "; and " + std::to_string(problems.size() - kProblemsShown) + " more";
+    throw Error(text);
 }
 
 TensorRef Checkpoint::tensor(const std::string& name) const {

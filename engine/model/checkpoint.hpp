@@ -1,9 +1,10 @@
 // Checkpoint: the official V4 checkpoint folder (config.json, model.safetensors.index.json, shards),
-// memory-mapped and validated; tensors are found by their official names, with no conversion step.
+// memory-mapped and validated against the config's tensor manifest; tensors are found by their official names.
 #pragma once
 
 #include "model/model_config.hpp"
 #include "model/safetensors.hpp"
+#include "model/tensor_manifest.hpp"
 
 #include <filesystem>
 #include <map>
@@ -25,13 +26,23 @@ struct TensorRef {
     int64_t dim(size_t i) const { return info->shape.at(i); }
 };
 
+enum class CheckpointValidation {
+    Full,         // every tensor the config implies, with its dtype and shape (the default: nothing runs on less)
+    HeadersOnly,  // shard headers and index only, for tools that show what a broken checkpoint holds
+};
+
 class Checkpoint {
 public:
-    // Reads config.json, the shard index (or a single model.safetensors) and every shard's header.
-    static Checkpoint open(const std::filesystem::path& dir);
+    // Reads config.json, the shard index (or a single model.safetensors) and every shard's header, then checks
+    // every tensor of the manifest. Throws fathom::Error naming the file and the tensor, expected vs found;
+    // tensors the manifest does not know are logged as warnings and listed by unexpected_tensors().
+    static Checkpoint open(const std::filesystem::path& dir,
+                           CheckpointValidation validation = CheckpointValidation::Full);
 
     const std::filesystem::path& dir() const { return dir_; }
     const ModelConfig& config() const { return config_; }
+    const TensorManifest& manifest() const { return manifest_; }
+    const std::vector<std::string>& unexpected_tensors() const { return unexpected_; }
 
     bool has(const std::string& name) const { return index_.count(name) != 0; }
     TensorRef tensor(const std::string& name) const;  // throws naming the folder and the tensor
@@ -45,8 +56,12 @@ public:
     const std::vector<std::unique_ptr<SafetensorsFile>>& shards() const { return shards_; }
 
 private:
+    void validate_against_manifest();
+
     std::filesystem::path dir_;
     ModelConfig config_;
+    TensorManifest manifest_;
+    std::vector<std::string> unexpected_;
     std::vector<std::unique_ptr<SafetensorsFile>> shards_;
     std::map<std::string, std::pair<size_t, const TensorInfo*>> index_;
 };
