@@ -20,20 +20,6 @@ __device__ float block_sum(float v, float* scratch) {
     return v;
 }
 
-__device__ float block_max(float v, float* scratch) {
-    for (int d = 16; d > 0; d >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, d));
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    v = lane < (blockDim.x + 31) / 32 ? scratch[lane] : 0.0f;
-    if (warp == 0)
-        for (int d = 16; d > 0; d >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, d));
-    if (threadIdx.x == 0) scratch[0] = v;
-    __syncthreads();
-    v = scratch[0];
-    __syncthreads();
-    return v;
-}
 
 __global__ void rms_norm_kernel(float* x, const float* weight, int64_t n, float eps) {
     __shared__ float scratch[32];
@@ -149,4 +135,18 @@ void rope_rows(float* x, int64_t rows, int64_t heads, int64_t head_dim, int64_t 
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 
+}  // namespace fathom::cuda
+
+namespace fathom::cuda {
+namespace {
+__global__ void scale_kernel(float* x, int64_t n, float f) {
+    const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < n) x[i] *= f;
+}
+}  // namespace
+void scale(float* x, int64_t n, float factor, cudaStream_t s) {
+    if (n <= 0) return;
+    scale_kernel<<<static_cast<unsigned>((n + 255) / 256), 256, 0, s>>>(x, n, factor);
+    FATHOM_CUDA_CHECK_LAUNCH();
+}
 }  // namespace fathom::cuda

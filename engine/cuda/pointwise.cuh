@@ -19,3 +19,8 @@ void rope_rows(float* x, int64_t rows, int64_t heads, int64_t head_dim, int64_t 
                const float* freqs, const int64_t* positions, bool inverse, cudaStream_t s = nullptr);
 
 }  // namespace fathom::cuda
+
+namespace fathom::cuda {
+// x[i] *= factor for n values.
+void scale(float* x, int64_t n, float factor, cudaStream_t s = nullptr);
+}  // namespace fathom::cuda

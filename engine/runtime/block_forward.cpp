@@ -147,8 +147,11 @@ void BlockForward::attention(BlockState& st, const float* x, int64_t T, float* o
     for (int64_t t = 0; t < T; ++t) {
         const int64_t pos = pos0 + t;
         std::copy(kv.begin() + t * D, kv.begin() + (t + 1) * D, st.window.begin() + (pos % W) * D);
-        if (w_.compressor) cpu::compressor_push(kv_params_, st.kv, ca.data() + t * ca.size() / T, cz.data() + t * cz.size() / T, pos);
-        if (w_.indexer) cpu::compressor_push(index_params_, st.index, ia.data() + t * ia.size() / T, iz.data() + t * iz.size() / T, pos);
+        const bool tracing = trace && trace->enabled;
+        if (w_.compressor && cpu::compressor_push(kv_params_, st.kv, ca.data() + t * ca.size() / T, cz.data() + t * cz.size() / T, pos) && tracing)
+            trace->compressed_kv.insert(trace->compressed_kv.end(), st.kv.rows.end() - D, st.kv.rows.end());
+        if (w_.indexer && cpu::compressor_push(index_params_, st.index, ia.data() + t * ia.size() / T, iz.data() + t * iz.size() / T, pos) && tracing)
+            trace->indexer_keys.insert(trace->indexer_keys.end(), st.index.rows.end() - c_.index_head_dim, st.index.rows.end());
 
         rows.clear();
         for (int64_t p = std::max<int64_t>(0, pos - W + 1); p <= pos; ++p) rows.push_back(st.window.data() + (p % W) * D);

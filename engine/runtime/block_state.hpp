@@ -23,6 +23,7 @@ struct BlockTrace {
     std::vector<int32_t> experts;                            // [T, k]
     std::vector<int32_t> indexer_topk;                       // [T, index_topk], -1 where fewer rows were visible
     std::vector<float> kv;                                   // [T, D] window KV rows (after RoPE and FP8)
+    std::vector<float> compressed_kv, indexer_keys;          // rows completed during the traced calls
 };
 
 }  // namespace fathom

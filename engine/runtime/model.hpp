@@ -21,6 +21,11 @@ public:
     const Checkpoint& checkpoint() const { return ck_; }
     int64_t num_blocks() const { return static_cast<int64_t>(blocks_.size()); }
     const BlockForward& block(int64_t i) const { return *forwards_.at(static_cast<size_t>(i)); }
+    const BlockWeights& block_weights(int64_t i) const { return blocks_.at(static_cast<size_t>(i)); }
+    const cpu::Weight& embed_weight() const { return embed_; }
+    const cpu::Weight& head_weight() const { return head_; }
+    const std::vector<float>& norm_weight() const { return norm_; }
+    const HcWeights& hc_head_weights() const { return hc_head_; }
 
     // h [T, hc, d] = the embedding row of each token repeated hc times.
     void embed(const int64_t* tokens, int64_t T, float* h) const;

@@ -5,7 +5,11 @@
 
 #include "fathom/error.hpp"
 #include "model/safetensors_writer.hpp"
+#include "runtime/forward_backend.hpp"
 #include "runtime/model.hpp"
+#ifdef FATHOM_HAVE_CUDA
+#include "cuda/cuda_backend.hpp"
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -29,7 +33,6 @@ int run_eval(const Args& args) {
     const std::string golden_dir = args.require("--golden");
     const std::string out_path = args.require("--out");
     const std::string device = args.value("--device").value_or("cpu");
-    if (device != "cpu") throw Error("device '" + device + "' is not available in this build (only 'cpu')");
     const bool debug = args.has("--debug");
     const int64_t chunk = std::stoll(args.value("--prefill-chunk").value_or("0"));
     if (chunk < 0) throw Error("--prefill-chunk must be positive");
@@ -37,15 +40,27 @@ int run_eval(const Args& args) {
     auto t0 = Clock::now();
     runtime::Model model(Checkpoint::open(model_dir));
     const ModelConfig& c = model.config();
-    std::fprintf(stderr, "eval: loaded %s (%lld blocks) in %.2f s\n", model_dir.c_str(),
-                 static_cast<long long>(model.num_blocks()), seconds_since(t0));
+    std::unique_ptr<ForwardBackend> backend;
+    if (device == "cpu") {
+        backend = make_cpu_backend(model);
+    } else if (device == "cuda") {
+#ifdef FATHOM_HAVE_CUDA
+        backend = cuda::make_cuda_backend(model);
+#else
+        throw Error("this build has no CUDA backend (nvcc was not found when it was configured)");
+#endif
+    } else {
+        throw Error("unknown device '" + device + "' (cpu or cuda)");
+    }
+    std::fprintf(stderr, "eval: loaded %s (%lld blocks) for %s in %.2f s\n", model_dir.c_str(),
+                 static_cast<long long>(model.num_blocks()), backend->name().c_str(), seconds_since(t0));
 
     TensorFolder golden(golden_dir);
     const auto tokens = golden.ints("input_ids");
     const int64_t T = static_cast<int64_t>(tokens.size());
     const int64_t P = golden.ints("prefill_len").at(0);
     if (P < 0 || P > T) throw Error("prefill_len " + std::to_string(P) + " outside [0, " + std::to_string(T) + "]");
-    const int64_t V = c.vocab_size, hc = c.hc_mult, d = c.hidden_size, L = model.num_blocks(), D = T - P;
+    const int64_t V = c.vocab_size, hc = c.hc_mult, d = c.hidden_size, L = backend->num_blocks(), D = T - P;
 
     SafetensorsWriter out(out_path);
     out.declare("prefill_logits", DType::F32, {T, V});
@@ -78,9 +93,13 @@ int run_eval(const Args& args) {
     std::vector<BlockTrace> prefill_traces(static_cast<size_t>(L));
     for (auto& tr : prefill_traces) tr.enabled = true;
     {
-        runtime::Session s(model);
+        std::vector<std::unique_ptr<BlockCache>> caches;
+        for (int64_t n = 0; n < L; ++n) caches.push_back(backend->new_cache(n));
         in_chunks(T, chunk, [&](int64_t b, int64_t n) {
-            s.prefill(tokens.data() + b, n, nullptr, logits.data() + b * V, &prefill_traces);
+            std::vector<float> h(static_cast<size_t>(n * hc * d));
+            backend->embed(tokens.data() + b, n, h.data());
+            for (int64_t k = 0; k < L; ++k) backend->run_block(k, *caches[k], tokens.data() + b, n, h.data(), &prefill_traces[k]);
+            backend->head(h.data(), n, logits.data() + b * V);
         });
     }
     const double prefill_s = seconds_since(t0);
@@ -91,42 +110,48 @@ int run_eval(const Args& args) {
     std::vector<float> dlogits(static_cast<size_t>(D * V));
     std::vector<BlockTrace> decode_traces(static_cast<size_t>(L));
     {
-        runtime::Session s(model);
-        in_chunks(P, chunk, [&](int64_t b, int64_t n) { s.prefill(tokens.data() + b, n, nullptr); });
+        std::vector<std::unique_ptr<BlockCache>> caches;
+        for (int64_t n = 0; n < L; ++n) caches.push_back(backend->new_cache(n));
+        auto feed = [&](int64_t b, int64_t n, float* out_logits, bool traced) {
+            std::vector<float> h(static_cast<size_t>(n * hc * d));
+            backend->embed(tokens.data() + b, n, h.data());
+            for (int64_t k = 0; k < L; ++k)
+                backend->run_block(k, *caches[k], tokens.data() + b, n, h.data(), traced ? &decode_traces[k] : nullptr);
+            if (out_logits) backend->head(h.data(), n, out_logits);
+        };
+        in_chunks(P, chunk, [&](int64_t b, int64_t n) { feed(b, n, nullptr, false); });
         for (auto& tr : decode_traces) tr.enabled = true;
-        for (int64_t i = 0; i < D; ++i) s.decode(tokens[P + i], dlogits.data() + i * V, &decode_traces);
+        for (int64_t i = 0; i < D; ++i) feed(P + i, 1, dlogits.data() + i * V, true);
     }
     const double decode_s = seconds_since(t0);
     out.write_values("decode_logits", dlogits);
     if (head_check) {
         std::vector<float> hl(static_cast<size_t>(T * V));
-        model.head(golden.f32(last_block).data(), T, hl.data());
+        backend->head(golden.f32(last_block).data(), T, hl.data());
         out.write_values("debug.head_of_golden_last_block", hl);
     }
 
     // Each block alone, its input being the golden output of the block before (teacher forcing).
     t0 = Clock::now();
     std::vector<float> embedded(static_cast<size_t>(T * hc * d));
-    model.embed(tokens.data(), T, embedded.data());
+    backend->embed(tokens.data(), T, embedded.data());
     for (int64_t n = 0; n < L; ++n) {
         const std::string p = "layers." + std::to_string(n);
         const auto input = n == 0 ? embedded : golden.f32("prefill.layers." + std::to_string(n - 1) + ".out");
         if (static_cast<int64_t>(input.size()) != T * hc * d)
             throw Error("golden block input for block " + std::to_string(n) + " has the wrong size");
-        const BlockForward& block = model.block(n);
-
         std::vector<float> h = input;
-        BlockState st = block.new_state();
+        auto st = backend->new_cache(n);
         BlockTrace trace;
         trace.enabled = debug;
-        in_chunks(T, chunk, [&](int64_t b, int64_t k) { block.run(st, tokens.data() + b, k, h.data() + b * hc * d, &trace); });
+        in_chunks(T, chunk, [&](int64_t b, int64_t k) { backend->run_block(n, *st, tokens.data() + b, k, h.data() + b * hc * d, &trace); });
         out.write_values("prefill." + p + ".out", h);
-        std::vector<float> block_debug_kv = st.kv.rows, block_debug_index = st.index.rows;
+        std::vector<float> block_debug_kv = trace.compressed_kv, block_debug_index = trace.indexer_keys;
 
         std::vector<float> hd = input;
-        BlockState sd = block.new_state();
-        in_chunks(P, chunk, [&](int64_t b, int64_t k) { block.run(sd, tokens.data() + b, k, hd.data() + b * hc * d); });
-        for (int64_t i = P; i < T; ++i) block.run(sd, tokens.data() + i, 1, hd.data() + i * hc * d);
+        auto sd = backend->new_cache(n);
+        in_chunks(P, chunk, [&](int64_t b, int64_t k) { backend->run_block(n, *sd, tokens.data() + b, k, hd.data() + b * hc * d, nullptr); });
+        for (int64_t i = P; i < T; ++i) backend->run_block(n, *sd, tokens.data() + i, 1, hd.data() + i * hc * d, nullptr);
         out.write_values("decode." + p + ".out", std::vector<float>(hd.begin() + P * hc * d, hd.end()));
 
         out.write_values("prefill." + p + ".experts", std::vector<int32_t>(prefill_traces[n].experts));
@@ -154,7 +179,7 @@ int run_eval(const Args& args) {
 }
 
 const CommandRegistrar kEval({"eval",
-                              "--model DIR --golden DIR --out OUT.safetensors [--device cpu] [--prefill-chunk C]  "
+                              "--model DIR --golden DIR --out OUT.safetensors [--device cpu|cuda] [--prefill-chunk C] [--debug]  "
                               "forward pass on the golden inputs",
                               run_eval});
 

@@ -7,3 +7,11 @@ if(TARGET fathom_cuda)
   add_test(NAME engine_cuda_kernels COMMAND engine_cuda_kernels)
   set_tests_properties(engine_cuda_kernels PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
+
+# The whole forward pass on the GPU against DeepSeek's reference, with the same per-block bounds as the CPU.
+if(TARGET fathom_cuda)
+  set(FATHOM_TINY_A ${FATHOM_SHARED_DIR}/fixtures/v4-tiny-a)
+  add_test(NAME engine_cuda_golden_v4_tiny_a
+    COMMAND sh -c "nvidia-smi -L >/dev/null 2>&1 || { echo 'no GPU: skipped'; exit 77; }; $<TARGET_FILE:fathom-cli> eval --device cuda --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-cuda.safetensors && $<TARGET_FILE:fathom-cli> check --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-cuda.safetensors --blocks-only")
+  set_tests_properties(engine_cuda_golden_v4_tiny_a PROPERTIES LABELS "gpu;golden" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endif()

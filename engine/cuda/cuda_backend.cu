@@ -1,0 +1,414 @@
+#include "cuda/cuda_backend.hpp"
+
+#include "cuda/device_weight.hpp"
+#include "cuda/forward_kernels.cuh"
+#include "cuda/linear.cuh"
+#include "cuda/pointwise.cuh"
+#include "runtime/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fathom::cuda {
+
+namespace {
+
+DeviceBuffer upload(const std::vector<float>& v) { return DeviceBuffer::from(std::span<const float>(v)); }
+
+cpu::Weight f32_matrix(const std::vector<float>& values, int64_t out, int64_t in) {
+    cpu::Weight w;
+    w.format = cpu::WeightFormat::F32;
+    w.out = out;
+    w.in = in;
+    w.owned = values;
+    return w;
+}
+
+struct DeviceHc {
+    DeviceWeight fn;
+    DeviceBuffer base, scale;
+    DeviceHc() = default;
+    DeviceHc(const HcWeights& h, int64_t rows, int64_t cols) : fn(f32_matrix(h.fn, rows, cols)), base(upload(h.base)), scale(upload(h.scale)) {}
+};
+
+struct DeviceCompressor {
+    DeviceWeight wkv, wgate;
+    DeviceBuffer ape, norm;
+    int64_t ratio = 0, width = 0;
+};
+
+struct DeviceExpert {
+    DeviceWeight w1, w2, w3;
+};
+
+struct DeviceBlock {
+    int64_t ratio = 0;
+    DeviceHc hc_attn, hc_ffn;
+    DeviceBuffer attn_norm, ffn_norm, q_norm, kv_norm, sink, gate_bias, tid2eid, freqs;
+    DeviceWeight wq_a, wq_b, wkv, wo_a, wo_b, gate;
+    bool has_compressor = false, has_indexer = false;
+    DeviceCompressor comp, index_comp;
+    DeviceWeight index_wq_b, index_weights_proj;
+    std::vector<DeviceExpert> experts, shared;
+};
+
+DeviceCompressor upload_compressor(const CompressorWeights& c) {
+    DeviceCompressor d;
+    d.wkv = DeviceWeight(c.wkv);
+    d.wgate = DeviceWeight(c.wgate);
+    d.ape = upload(c.ape);
+    d.norm = upload(c.norm);
+    d.ratio = c.ratio;
+    d.width = c.width;
+    return d;
+}
+
+// Compressor state on the GPU: the partial block's projections, the previous block's first halves, the rows.
+struct DeviceCompressorState {
+    DeviceBuffer block_a, block_z, prev_a, prev_z, rows;
+    int64_t filled = 0, count = 0, capacity = 0;
+    bool has_prev = false;
+};
+
+struct CudaCache : BlockCache {
+    DeviceBuffer ring;
+    int64_t next_pos = 0;
+    DeviceCompressorState kv, index;
+};
+
+class CudaBackend : public ForwardBackend {
+public:
+    explicit CudaBackend(const runtime::Model& m);
+    std::string name() const override { return "cuda (" + device_name_ + ")"; }
+    int64_t num_blocks() const override { return static_cast<int64_t>(blocks_.size()); }
+    std::unique_ptr<BlockCache> new_cache(int64_t block) const override;
+    void run_block(int64_t block, BlockCache& cache, const int64_t* tokens, int64_t T, float* h, BlockTrace* trace) const override;
+    void embed(const int64_t* tokens, int64_t T, float* h) const override;
+    void head(const float* h, int64_t T, float* logits) const override;
+
+private:
+    void attention(const DeviceBlock& b, CudaCache& c, const float* x, int64_t T, float* out, BlockTrace* trace) const;
+    void compress(const DeviceCompressor& w, DeviceCompressorState& st, const float* x, int64_t T, int64_t pos0,
+                  const DeviceBuffer& freqs, bool indexer, std::vector<float>* trace_rows) const;
+    void moe(const DeviceBlock& b, const float* x, const DeviceBuffer& tokens, int64_t T, float* out, BlockTrace* trace) const;
+
+    const runtime::Model& m_;
+    const ModelConfig& c_;
+    std::string device_name_;
+    std::vector<DeviceBlock> blocks_;
+    DeviceWeight embed_, head_, hc_head_fn_;
+    DeviceBuffer norm_, hc_head_base_, hc_head_scale_;
+};
+
+CudaBackend::CudaBackend(const runtime::Model& m) : m_(m), c_(m.config()) {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+        cudaGetLastError();
+        throw Error("no usable CUDA GPU (the CPU backend still works)");
+    }
+    cudaDeviceProp prop{};
+    FATHOM_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
+    device_name_ = prop.name;
+    const int64_t hc = c_.hc_mult, d = c_.hidden_size;
+    for (int64_t i = 0; i < m.num_blocks(); ++i) {
+        const BlockWeights& w = m.block_weights(i);
+        DeviceBlock b;
+        b.ratio = w.ratio;
+        b.hc_attn = DeviceHc(w.hc_attn, (2 + hc) * hc, hc * d);
+        b.hc_ffn = DeviceHc(w.hc_ffn, (2 + hc) * hc, hc * d);
+        b.attn_norm = upload(w.attn_norm);
+        b.ffn_norm = upload(w.ffn_norm);
+        b.q_norm = upload(w.q_norm);
+        b.kv_norm = upload(w.kv_norm);
+        b.sink = upload(w.attn_sink);
+        b.freqs = upload(w.rope.frequencies());
+        b.wq_a = DeviceWeight(w.wq_a);
+        b.wq_b = DeviceWeight(w.wq_b);
+        b.wkv = DeviceWeight(w.wkv);
+        b.wo_a = DeviceWeight(w.wo_a);
+        b.wo_b = DeviceWeight(w.wo_b);
+        b.gate = DeviceWeight(w.gate);
+        if (!w.gate_bias.empty()) b.gate_bias = upload(w.gate_bias);
+        if (!w.tid2eid.empty()) b.tid2eid = DeviceBuffer::from(std::span<const int64_t>(w.tid2eid));
+        if (w.compressor) {
+            b.has_compressor = true;
+            b.comp = upload_compressor(*w.compressor);
+        }
+        if (w.indexer) {
+            b.has_indexer = true;
+            b.index_comp = upload_compressor(w.indexer->compressor);
+            b.index_wq_b = DeviceWeight(w.indexer->wq_b);
+            b.index_weights_proj = DeviceWeight(w.indexer->weights_proj);
+        }
+        for (const auto& e : w.experts) b.experts.push_back({DeviceWeight(e.w1), DeviceWeight(e.w2), DeviceWeight(e.w3)});
+        for (const auto& e : w.shared_experts) b.shared.push_back({DeviceWeight(e.w1), DeviceWeight(e.w2), DeviceWeight(e.w3)});
+        blocks_.push_back(std::move(b));
+    }
+    embed_ = DeviceWeight(m.embed_weight());
+    head_ = DeviceWeight(m.head_weight());
+    norm_ = upload(m.norm_weight());
+    hc_head_fn_ = DeviceWeight(f32_matrix(m.hc_head_weights().fn, hc, hc * d));
+    hc_head_base_ = upload(m.hc_head_weights().base);
+    hc_head_scale_ = upload(m.hc_head_weights().scale);
+}
+
+std::unique_ptr<BlockCache> CudaBackend::new_cache(int64_t block) const {
+    auto c = std::make_unique<CudaCache>();
+    c->ring = DeviceBuffer(static_cast<size_t>(c_.sliding_window * c_.head_dim) * 4);
+    FATHOM_CUDA_CHECK(cudaMemset(c->ring.as<float>(), 0, c->ring.bytes()));
+    const auto& b = blocks_.at(static_cast<size_t>(block));
+    auto init = [](DeviceCompressorState& s, const DeviceCompressor& w) {
+        const int64_t pw = w.ratio == 4 ? 2 * w.width : w.width;
+        s.block_a = DeviceBuffer(static_cast<size_t>(w.ratio * pw) * 4);
+        s.block_z = DeviceBuffer(static_cast<size_t>(w.ratio * pw) * 4);
+        s.prev_a = DeviceBuffer(static_cast<size_t>(w.ratio * w.width) * 4);
+        s.prev_z = DeviceBuffer(static_cast<size_t>(w.ratio * w.width) * 4);
+    };
+    if (b.has_compressor) init(c->kv, b.comp);
+    if (b.has_indexer) init(c->index, b.index_comp);
+    return c;
+}
+
+void CudaBackend::embed(const int64_t* tokens, int64_t T, float* h) const {
+    m_.check_tokens(tokens, T);
+    auto dt = DeviceBuffer::from(std::span<const int64_t>(tokens, static_cast<size_t>(T)));
+    DeviceBuffer dh(static_cast<size_t>(T * c_.hc_mult * c_.hidden_size) * 4);
+    cuda::embed(reinterpret_cast<const uint16_t*>(embed_.view().data), dt.as<int64_t>(), T, c_.hc_mult, c_.hidden_size, dh.as<float>(), nullptr);
+    FATHOM_CUDA_CHECK(cudaMemcpy(h, dh.as<float>(), dh.bytes(), cudaMemcpyDeviceToHost));
+}
+
+void CudaBackend::head(const float* h, int64_t T, float* logits) const {
+    const int64_t hc = c_.hc_mult, d = c_.hidden_size, V = c_.vocab_size;
+    auto dh = DeviceBuffer::from(std::span<const float>(h, static_cast<size_t>(T * hc * d)));
+    DeviceBuffer mixes(static_cast<size_t>(T * hc) * 4), x(static_cast<size_t>(T * d) * 4), out(static_cast<size_t>(T * V) * 4);
+    linear(hc_head_fn_.view(), dh.as<float>(), T, mixes.as<float>());
+    hc_head_finish(dh.as<float>(), mixes.as<float>(), hc_head_base_.as<float>(), hc_head_scale_.as<float>(), T, hc, d,
+                   static_cast<float>(c_.hc_eps), static_cast<float>(c_.rms_norm_eps), x.as<float>(), nullptr);
+    rms_norm_rows(x.as<float>(), norm_.as<float>(), T, d, static_cast<float>(c_.rms_norm_eps));
+    linear(head_.view(), x.as<float>(), T, out.as<float>());
+    FATHOM_CUDA_CHECK(cudaMemcpy(logits, out.as<float>(), out.bytes(), cudaMemcpyDeviceToHost));
+}
+
+void CudaBackend::run_block(int64_t block, BlockCache& cache_base, const int64_t* tokens, int64_t T, float* h_host,
+                            BlockTrace* trace) const {
+    auto& cache = static_cast<CudaCache&>(cache_base);
+    const auto& b = blocks_.at(static_cast<size_t>(block));
+    const int64_t hc = c_.hc_mult, d = c_.hidden_size, mix_w = 2 * hc + hc * hc;
+    const float eps = static_cast<float>(c_.rms_norm_eps), hc_eps = static_cast<float>(c_.hc_eps);
+    if (cache.next_pos + T > c_.max_position_embeddings) throw Error("context exceeds the model's maximum");
+    m_.check_tokens(tokens, T);
+    const bool tracing = trace && trace->enabled;
+
+    auto h = DeviceBuffer::from(std::span<const float>(h_host, static_cast<size_t>(T * hc * d)));
+    auto dtokens = DeviceBuffer::from(std::span<const int64_t>(tokens, static_cast<size_t>(T)));
+    DeviceBuffer h2(h.bytes()), mixes(static_cast<size_t>(T * (2 + hc) * hc) * 4), mix(static_cast<size_t>(T * mix_w) * 4);
+    DeviceBuffer x(static_cast<size_t>(T * d) * 4), y(static_cast<size_t>(T * d) * 4);
+    auto download = [&](const DeviceBuffer& buf, std::vector<float>& dst) {
+        auto v = buf.to_host<float>();
+        dst.insert(dst.end(), v.begin(), v.end());
+    };
+
+    linear(b.hc_attn.fn.view(), h.as<float>(), T, mixes.as<float>());
+    hc_pre_finish(h.as<float>(), mixes.as<float>(), b.hc_attn.base.as<float>(), b.hc_attn.scale.as<float>(), T, hc, d,
+                  c_.hc_sinkhorn_iters, hc_eps, eps, mix.as<float>(), x.as<float>(), nullptr);
+    rms_norm_rows(x.as<float>(), b.attn_norm.as<float>(), T, d, eps);
+    if (tracing) download(x, trace->attn_in);
+    attention(b, cache, x.as<float>(), T, y.as<float>(), trace);
+    if (tracing) download(y, trace->attn_out);
+    hc_post(mix.as<float>(), y.as<float>(), h.as<float>(), T, hc, d, h2.as<float>(), nullptr);
+
+    linear(b.hc_ffn.fn.view(), h2.as<float>(), T, mixes.as<float>());
+    hc_pre_finish(h2.as<float>(), mixes.as<float>(), b.hc_ffn.base.as<float>(), b.hc_ffn.scale.as<float>(), T, hc, d,
+                  c_.hc_sinkhorn_iters, hc_eps, eps, mix.as<float>(), x.as<float>(), nullptr);
+    rms_norm_rows(x.as<float>(), b.ffn_norm.as<float>(), T, d, eps);
+    if (tracing) download(x, trace->ffn_in);
+    moe(b, x.as<float>(), dtokens, T, y.as<float>(), trace);
+    if (tracing) download(y, trace->ffn_out);
+    hc_post(mix.as<float>(), y.as<float>(), h2.as<float>(), T, hc, d, h.as<float>(), nullptr);
+    FATHOM_CUDA_CHECK(cudaMemcpy(h_host, h.as<float>(), h.bytes(), cudaMemcpyDeviceToHost));
+}
+
+DeviceBuffer rounded_copy(const float* x, int64_t rows, int64_t n) {
+    DeviceBuffer q(static_cast<size_t>(rows * n) * 4);
+    FATHOM_CUDA_CHECK(cudaMemcpy(q.as<float>(), x, q.bytes(), cudaMemcpyDeviceToDevice));
+    fp8_round_rows(q.as<float>(), rows, n, n, 128);
+    return q;
+}
+
+DeviceBuffer project(const DeviceWeight& w, const float* x, int64_t T) {
+    DeviceBuffer y(static_cast<size_t>(T * w.view().out) * 4);
+    linear(w.view(), x, T, y.as<float>());
+    return y;
+}
+
+void CudaBackend::compress(const DeviceCompressor& w, DeviceCompressorState& st, const float* x, int64_t T, int64_t pos0,
+                           const DeviceBuffer& freqs, bool indexer, std::vector<float>* trace_rows) const {
+    const int64_t m = w.ratio, c = w.width, pw = m == 4 ? 2 * c : c, r = c_.qk_rope_head_dim;
+    auto a = project(w.wkv, x, T);
+    auto z = project(w.wgate, x, T);
+    add_ape(z.as<float>(), w.ape.as<float>(), T, pw, m, pos0, nullptr);
+    // ext = the partial block carried over, then this chunk's rows.
+    const int64_t ext_pos0 = pos0 - st.filled, ext_rows = st.filled + T;
+    DeviceBuffer ea(static_cast<size_t>(ext_rows * pw) * 4), ez(ea.bytes());
+    const size_t carried = static_cast<size_t>(st.filled * pw) * 4;
+    if (carried) {
+        FATHOM_CUDA_CHECK(cudaMemcpy(ea.as<float>(), st.block_a.as<float>(), carried, cudaMemcpyDeviceToDevice));
+        FATHOM_CUDA_CHECK(cudaMemcpy(ez.as<float>(), st.block_z.as<float>(), carried, cudaMemcpyDeviceToDevice));
+    }
+    FATHOM_CUDA_CHECK(cudaMemcpy(ea.as<uint8_t>() + carried, a.as<float>(), a.bytes(), cudaMemcpyDeviceToDevice));
+    FATHOM_CUDA_CHECK(cudaMemcpy(ez.as<uint8_t>() + carried, z.as<float>(), z.bytes(), cudaMemcpyDeviceToDevice));
+    const int64_t first_block = ext_pos0 / m, end_block = (pos0 + T) / m, n_blocks = end_block - first_block;
+    if (n_blocks > 0) {
+        DeviceBuffer rows(static_cast<size_t>(n_blocks * c) * 4);
+        compressor_pool(ea.as<float>(), ez.as<float>(), ext_pos0, st.prev_a.as<float>(), st.prev_z.as<float>(), st.has_prev,
+                        m, c, first_block, n_blocks, rows.as<float>(), nullptr);
+        rms_norm_rows(rows.as<float>(), w.norm.as<float>(), n_blocks, c, static_cast<float>(c_.rms_norm_eps));
+        std::vector<int64_t> positions(static_cast<size_t>(n_blocks));
+        for (int64_t k = 0; k < n_blocks; ++k) positions[k] = (first_block + k) * m;
+        auto dpos = DeviceBuffer::from(std::span<const int64_t>(positions));
+        rope_rows(rows.as<float>(), n_blocks, 1, c, c - r, r, freqs.as<float>(), dpos.as<int64_t>(), false);
+        if (indexer) hadamard_fp4_rows(rows.as<float>(), n_blocks, c);
+        else fp8_round_rows(rows.as<float>(), n_blocks, c, c - r, 64);
+        if (trace_rows) {
+            auto v = rows.to_host<float>();
+            trace_rows->insert(trace_rows->end(), v.begin(), v.end());
+        }
+        if (st.count + n_blocks > st.capacity) {
+            const int64_t cap = std::max<int64_t>(64, 2 * (st.count + n_blocks));
+            DeviceBuffer grown(static_cast<size_t>(cap * c) * 4);
+            if (st.count) FATHOM_CUDA_CHECK(cudaMemcpy(grown.as<float>(), st.rows.as<float>(), static_cast<size_t>(st.count * c) * 4, cudaMemcpyDeviceToDevice));
+            st.rows = std::move(grown);
+            st.capacity = cap;
+        }
+        FATHOM_CUDA_CHECK(cudaMemcpy(st.rows.as<float>() + st.count * c, rows.as<float>(), rows.bytes(), cudaMemcpyDeviceToDevice));
+        st.count += n_blocks;
+        if (m == 4) {
+            // The last completed block's first halves pool into the next block.
+            const int64_t last_row0 = (end_block - 1) * m - ext_pos0;
+            FATHOM_CUDA_CHECK(cudaMemcpy2D(st.prev_a.as<float>(), c * 4, ea.as<float>() + last_row0 * pw, pw * 4, c * 4, m, cudaMemcpyDeviceToDevice));
+            FATHOM_CUDA_CHECK(cudaMemcpy2D(st.prev_z.as<float>(), c * 4, ez.as<float>() + last_row0 * pw, pw * 4, c * 4, m, cudaMemcpyDeviceToDevice));
+            st.has_prev = true;
+        }
+    }
+    const int64_t new_filled = (pos0 + T) % m, tail_row0 = ext_rows - new_filled;
+    if (new_filled) {
+        FATHOM_CUDA_CHECK(cudaMemcpy(st.block_a.as<float>(), ea.as<float>() + tail_row0 * pw, static_cast<size_t>(new_filled * pw) * 4, cudaMemcpyDeviceToDevice));
+        FATHOM_CUDA_CHECK(cudaMemcpy(st.block_z.as<float>(), ez.as<float>() + tail_row0 * pw, static_cast<size_t>(new_filled * pw) * 4, cudaMemcpyDeviceToDevice));
+    }
+    st.filled = new_filled;
+}
+
+void CudaBackend::attention(const DeviceBlock& b, CudaCache& cache, const float* x, int64_t T, float* out, BlockTrace* trace) const {
+    const int64_t d = c_.hidden_size, H = c_.num_attention_heads, D = c_.head_dim, r = c_.qk_rope_head_dim, W = c_.sliding_window;
+    const float eps = static_cast<float>(c_.rms_norm_eps);
+    const int64_t pos0 = cache.next_pos;
+    const bool tracing = trace && trace->enabled;
+    std::vector<int64_t> positions(static_cast<size_t>(T));
+    for (int64_t t = 0; t < T; ++t) positions[t] = pos0 + t;
+    auto dpos = DeviceBuffer::from(std::span<const int64_t>(positions));
+
+    auto xq = rounded_copy(x, T, d);
+    auto qr = project(b.wq_a, xq.as<float>(), T);
+    rms_norm_rows(qr.as<float>(), b.q_norm.as<float>(), T, c_.q_lora_rank, eps);
+    auto qr_q = rounded_copy(qr.as<float>(), T, c_.q_lora_rank);
+    auto q = project(b.wq_b, qr_q.as<float>(), T);
+    rms_norm_rows(q.as<float>(), nullptr, T * H, D, eps);
+    rope_rows(q.as<float>(), T, H, D, D - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), false);
+    auto kv = project(b.wkv, xq.as<float>(), T);
+    rms_norm_rows(kv.as<float>(), b.kv_norm.as<float>(), T, D, eps);
+    rope_rows(kv.as<float>(), T, 1, D, D - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), false);
+    fp8_round_rows(kv.as<float>(), T, D, D - r, 64);
+    if (tracing) {
+        auto v = kv.to_host<float>();
+        trace->kv.insert(trace->kv.end(), v.begin(), v.end());
+    }
+
+    if (b.has_compressor) compress(b.comp, cache.kv, x, T, pos0, b.freqs, false, tracing ? &trace->compressed_kv : nullptr);
+    DeviceBuffer select;
+    const int64_t topk = c_.index_topk;
+    if (b.has_indexer) {
+        compress(b.index_comp, cache.index, x, T, pos0, b.freqs, true, tracing ? &trace->indexer_keys : nullptr);
+        const int64_t IH = c_.index_n_heads, ID = c_.index_head_dim;
+        auto iq = project(b.index_wq_b, qr_q.as<float>(), T);
+        rope_rows(iq.as<float>(), T, IH, ID, ID - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), false);
+        hadamard_fp4_rows(iq.as<float>(), T * IH, ID);
+        auto iw = project(b.index_weights_proj, x, T);
+        scale(iw.as<float>(), T * IH, 1.0f / std::sqrt(static_cast<float>(ID)) / std::sqrt(static_cast<float>(IH)));
+        const int64_t n_rows = cache.index.count;
+        DeviceBuffer scores(static_cast<size_t>(std::max<int64_t>(1, T * n_rows)) * 4);
+        indexer_scores(iq.as<float>(), iw.as<float>(), cache.index.rows.as<float>(), T, pos0, IH, ID, n_rows, scores.as<float>(), nullptr);
+        select = DeviceBuffer(static_cast<size_t>(T * topk) * 4);
+        topk_rows(scores.as<float>(), T, n_rows, topk, pos0, 4, select.as<int32_t>(), nullptr);
+        if (tracing) {
+            auto v = select.to_host<int32_t>();
+            trace->indexer_topk.insert(trace->indexer_topk.end(), v.begin(), v.end());
+        }
+    }
+
+    DeviceBuffer o(static_cast<size_t>(T * H * D) * 4);
+    sink_attention(q.as<float>(), kv.as<float>(), cache.ring.as<float>(), b.has_compressor ? cache.kv.rows.as<float>() : nullptr,
+                   b.has_indexer ? select.as<int32_t>() : nullptr, topk, b.ratio, b.sink.as<float>(), T, pos0, H, D, W,
+                   1.0f / std::sqrt(static_cast<float>(D)), o.as<float>(), nullptr);
+    // The window ring keeps the last W rows for the next call.
+    for (int64_t p = std::max(pos0, pos0 + T - W); p < pos0 + T; ++p)
+        FATHOM_CUDA_CHECK(cudaMemcpyAsync(cache.ring.as<float>() + (p % W) * D, kv.as<float>() + (p - pos0) * D, D * 4, cudaMemcpyDeviceToDevice));
+    cache.next_pos = pos0 + T;
+    rope_rows(o.as<float>(), T, H, D, D - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), true);
+
+    const int64_t G = c_.o_groups, OL = c_.o_lora_rank, group_in = H / G * D;
+    DeviceBuffer lo(static_cast<size_t>(T * G * OL) * 4), gin(static_cast<size_t>(T * group_in) * 4), gout(static_cast<size_t>(T * OL) * 4);
+    for (int64_t g = 0; g < G; ++g) {
+        FATHOM_CUDA_CHECK(cudaMemcpy2D(gin.as<float>(), group_in * 4, o.as<float>() + g * group_in, H * D * 4, group_in * 4, T, cudaMemcpyDeviceToDevice));
+        linear(b.wo_a.rows(g * OL, OL), gin.as<float>(), T, gout.as<float>());
+        FATHOM_CUDA_CHECK(cudaMemcpy2D(lo.as<float>() + g * OL, G * OL * 4, gout.as<float>(), OL * 4, OL * 4, T, cudaMemcpyDeviceToDevice));
+    }
+    fp8_round_rows(lo.as<float>(), T, G * OL, G * OL, 128);
+    linear(b.wo_b.view(), lo.as<float>(), T, out);
+}
+
+void CudaBackend::moe(const DeviceBlock& b, const float* x, const DeviceBuffer& tokens, int64_t T, float* out, BlockTrace* trace) const {
+    const int64_t d = c_.hidden_size, E = c_.n_routed_experts, k = c_.num_experts_per_tok;
+    auto u = project(b.gate, x, T);
+    DeviceBuffer experts(static_cast<size_t>(T * k) * 4), weights(static_cast<size_t>(T * k) * 4);
+    moe_route(u.as<float>(), b.gate_bias.as<float>(), b.tid2eid.bytes() ? b.tid2eid.as<int64_t>() : nullptr, tokens.as<int64_t>(),
+              T, E, k, static_cast<float>(c_.routed_scaling_factor), experts.as<int32_t>(), weights.as<float>(), nullptr);
+    const auto he = experts.to_host<int32_t>();
+    const auto hw = weights.to_host<float>();
+    if (trace && trace->enabled) trace->experts.insert(trace->experts.end(), he.begin(), he.end());
+    auto xq = rounded_copy(x, T, d);
+    FATHOM_CUDA_CHECK(cudaMemset(out, 0, static_cast<size_t>(T * d) * 4));
+    const float limit = static_cast<float>(c_.swiglu_limit);
+    auto run_expert = [&](const DeviceExpert& e, const std::vector<int32_t>& rows, const std::vector<float>& row_weights) {
+        const int64_t n = static_cast<int64_t>(rows.size()), inter = e.w1.view().out;
+        auto drows = DeviceBuffer::from(std::span<const int32_t>(rows));
+        auto dw = DeviceBuffer::from(std::span<const float>(row_weights));
+        DeviceBuffer xs(static_cast<size_t>(n * d) * 4), g(static_cast<size_t>(n * inter) * 4), v(g.bytes()), y(static_cast<size_t>(n * d) * 4);
+        gather_rows(xq.as<float>(), drows.as<int32_t>(), n, d, xs.as<float>(), nullptr);
+        linear(e.w1.view(), xs.as<float>(), n, g.as<float>());
+        linear(e.w3.view(), xs.as<float>(), n, v.as<float>());
+        swiglu(g.as<float>(), v.as<float>(), dw.as<float>(), n, inter, limit, nullptr);
+        linear(e.w2.view(), g.as<float>(), n, y.as<float>());
+        scatter_add_rows(y.as<float>(), drows.as<int32_t>(), n, d, out, nullptr);
+        FATHOM_CUDA_CHECK(cudaDeviceSynchronize());  // the per-expert buffers die with this scope
+    };
+    std::vector<std::vector<int32_t>> rows(static_cast<size_t>(E));
+    std::vector<std::vector<float>> row_weights(static_cast<size_t>(E));
+    for (int64_t t = 0; t < T; ++t)
+        for (int64_t j = 0; j < k; ++j) {
+            const int32_t e = he[t * k + j];
+            if (e < 0 || e >= E) throw Error("GPU router chose expert " + std::to_string(e));
+            rows[e].push_back(static_cast<int32_t>(t));
+            row_weights[e].push_back(hw[t * k + j]);
+        }
+    for (int64_t e = 0; e < E; ++e)
+        if (!rows[e].empty()) run_expert(b.experts[e], rows[e], row_weights[e]);
+    std::vector<int32_t> all(static_cast<size_t>(T));
+    for (int64_t t = 0; t < T; ++t) all[t] = static_cast<int32_t>(t);
+    for (const auto& s : b.shared) run_expert(s, all, std::vector<float>(static_cast<size_t>(T), 1.0f));
+}
+
+}  // namespace
+
+std::unique_ptr<ForwardBackend> make_cuda_backend(const runtime::Model& model) { return std::make_unique<CudaBackend>(model); }
+
+}  // namespace fathom::cuda
