@@ -33,8 +33,10 @@ struct SafetensorsHeader {
 };
 
 // Throws fathom::Error naming `file_label` (and the tensor) on any malformation: short file, header length
-// past the end, invalid JSON, unknown dtype, negative or overflowing shape, byte range outside the data
-// section, size not equal to numel * element size, overlapping ranges, duplicate names.
+// past the end, invalid JSON, a key repeated in any object (duplicate tensor names included), nesting deeper
+// than a header's, non-object entries, unknown dtype, negative, non-integer or absurd shape (over 16 dims or
+// 2^50 elements), byte range outside the data section, size not equal to numel * element size, overlapping
+// ranges. Never reads outside `file_bytes`; fuzzed by tests/engine/fuzz.
 SafetensorsHeader parse_safetensors_header(std::span<const uint8_t> file_bytes, const std::string& file_label);
 
 // A mapped, validated safetensors file with typed access to its tensors.
