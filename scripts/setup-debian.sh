@@ -15,7 +15,7 @@ PACKAGES=(
   qml6-module-qtquick-templates qml6-module-qtqml-workerscript qml6-module-qtquick-dialogs
   qml6-module-qt-labs-platform qml6-module-qtqml-models qml6-module-qttest qml6-module-qtquick-shapes
   libpoppler-qt6-dev libgit2-dev
-  xvfb xauth libgl1-mesa-dri fonts-dejavu-core
+  xvfb xauth libgl1-mesa-dri fonts-dejavu-core imagemagick
   clang-14 libclang-rt-14-dev
   nodejs npm python3-numpy
 )
