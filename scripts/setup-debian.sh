@@ -17,8 +17,13 @@ PACKAGES=(
   libpoppler-qt6-dev libgit2-dev
   xvfb xauth libgl1-mesa-dri fonts-dejavu-core imagemagick
   clang-14 libclang-rt-14-dev
-  nodejs npm python3-numpy
+  python3-numpy
 )
+# Node for the reference-tokenizer test: Debian's packages unless a node with npm is already installed
+# (some images ship NodeSource's nodejs, which conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
