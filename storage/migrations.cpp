@@ -36,6 +36,41 @@ CREATE TABLE settings (
     value  TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {2, "documents, their pages or files, and ingestion problems",
+     R"sql(
+CREATE TABLE documents (
+    id            INTEGER PRIMARY KEY,
+    source_path   TEXT    NOT NULL,
+    kind          TEXT    NOT NULL CHECK (kind IN ('pdf', 'folder', 'repository', 'text')),
+    content_hash  TEXT    NOT NULL,
+    title         TEXT    NOT NULL DEFAULT '',
+    metadata      TEXT    NOT NULL DEFAULT '{}',
+    token_count   INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX documents_by_hash ON documents(content_hash);
+CREATE TABLE document_pages (
+    id            INTEGER PRIMARY KEY,
+    document_id   INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal       INTEGER NOT NULL,
+    page_number   INTEGER,
+    file_path     TEXT,
+    text          TEXT    NOT NULL DEFAULT '',
+    token_count   INTEGER NOT NULL DEFAULT 0,
+    has_text      INTEGER NOT NULL DEFAULT 1,
+    CHECK ((page_number IS NULL) <> (file_path IS NULL)),
+    UNIQUE (document_id, ordinal)
+);
+CREATE INDEX document_pages_by_page ON document_pages(document_id, page_number);
+CREATE INDEX document_pages_by_file ON document_pages(document_id, file_path);
+CREATE TABLE document_problems (
+    id           INTEGER PRIMARY KEY,
+    document_id  INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    path         TEXT    NOT NULL,
+    reason       TEXT    NOT NULL
+);
+CREATE INDEX document_problems_by_document ON document_problems(document_id, id);
+)sql"},
 };
 }  // namespace
 
