@@ -24,6 +24,13 @@ Model::Model(Checkpoint checkpoint) : ck_(std::move(checkpoint)) {
     hc_head_.fn = load_vector(ck_, "hc_head_fn", {hc, hc * d});
     hc_head_.base = load_vector(ck_, "hc_head_base", {hc});
     hc_head_.scale = load_vector(ck_, "hc_head_scale", {1});
+    fingerprint_ = fingerprint_checkpoint(ck_);
+}
+
+std::vector<BlockLayout> Model::block_layouts() const {
+    std::vector<BlockLayout> out;
+    for (const auto& b : blocks_) out.push_back({b.ratio, config().head_dim, config().index_head_dim});
+    return out;
 }
 
 void Model::check_tokens(const int64_t* tokens, int64_t T) const {
@@ -78,6 +85,7 @@ void Session::prefill(const int64_t* tokens, int64_t T, float* last_logits, floa
         model_.block(i).run(states_[static_cast<size_t>(i)], tokens, T, h.data(), trace);
     }
     pos_ += T;
+    tokens_.insert(tokens_.end(), tokens, tokens + T);
     if (all_logits) {
         model_.head(h.data(), T, all_logits);
         if (last_logits) std::memcpy(last_logits, all_logits + (T - 1) * c.vocab_size, static_cast<size_t>(c.vocab_size) * 4);
@@ -88,6 +96,22 @@ void Session::prefill(const int64_t* tokens, int64_t T, float* last_logits, floa
 
 void Session::decode(int64_t token, float* logits, std::vector<BlockTrace>* traces) {
     prefill(&token, 1, logits, nullptr, traces);
+}
+
+std::vector<uint8_t> Session::snapshot() const {
+    SessionState st;
+    st.tokens = tokens_;
+    st.blocks = states_;
+    return serialize_session(st, model_.fingerprint());
+}
+
+void Session::restore(std::span<const uint8_t> snapshot) {
+    std::vector<BlockState> templates;
+    for (int64_t i = 0; i < model_.num_blocks(); ++i) templates.push_back(model_.block(i).new_state());
+    SessionState st = deserialize_session(snapshot, model_.fingerprint(), templates, model_.block_layouts());
+    states_ = std::move(st.blocks);
+    tokens_ = std::move(st.tokens);
+    pos_ = static_cast<int64_t>(tokens_.size());
 }
 
 }  // namespace fathom::runtime

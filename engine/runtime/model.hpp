@@ -4,6 +4,7 @@
 
 #include "runtime/block_forward.hpp"
 #include "runtime/model_weights.hpp"
+#include "runtime/session_snapshot.hpp"
 
 #include <atomic>
 #include <memory>
@@ -32,6 +33,8 @@ public:
     // logits [T, V] from the hc state [T, hc, d] after the last block.
     void head(const float* h, int64_t T, float* logits) const;
     void check_tokens(const int64_t* tokens, int64_t T) const;  // ids inside the vocabulary, else fathom::Error
+    const ModelFingerprint& fingerprint() const { return fingerprint_; }
+    std::vector<BlockLayout> block_layouts() const;
 
 private:
     Checkpoint ck_;
@@ -41,6 +44,7 @@ private:
     cpu::Weight embed_, head_;
     std::vector<float> norm_;
     HcWeights hc_head_;
+    ModelFingerprint fingerprint_;
 };
 
 class Session {
@@ -54,9 +58,16 @@ public:
                  std::vector<BlockTrace>* traces = nullptr, const std::atomic<bool>* cancel = nullptr);
     void decode(int64_t token, float* logits, std::vector<BlockTrace>* traces = nullptr);
 
+    const std::vector<int64_t>& tokens() const { return tokens_; }
+    // The whole cache state at this token boundary; restore() replaces this session's state with a snapshot's
+    // (throws fathom::Error for another model, another format or a damaged snapshot; the session is unchanged then).
+    std::vector<uint8_t> snapshot() const;
+    void restore(std::span<const uint8_t> snapshot);
+
 private:
     const Model& model_;
     std::vector<BlockState> states_;
+    std::vector<int64_t> tokens_;
     int64_t pos_ = 0;
 };
 

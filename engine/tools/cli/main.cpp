@@ -10,12 +10,22 @@
 
 namespace fathom::cli {
 
+namespace {
+// Flags that never take a value, so the word after them stays a positional argument.
+bool is_switch(const std::string& flag) {
+    static const char* kSwitches[] = {"--json", "--debug", "--verbose", "--blocks-only", "--help"};
+    for (const char* s : kSwitches)
+        if (flag == s) return true;
+    return false;
+}
+}  // namespace
+
 Args::Args(std::vector<std::string> argv) : argv_(std::move(argv)) {
     for (size_t i = 0; i < argv_.size(); ++i) {
         const std::string& a = argv_[i];
         if (a.rfind("--", 0) == 0) {
-            // A flag's value is the next word unless it is itself a flag.
-            if (a.find('=') == std::string::npos && i + 1 < argv_.size() && argv_[i + 1].rfind("--", 0) != 0) ++i;
+            // A flag's value is the next word unless it is itself a flag or the flag is a switch.
+            if (!is_switch(a) && a.find('=') == std::string::npos && i + 1 < argv_.size() && argv_[i + 1].rfind("--", 0) != 0) ++i;
         } else {
             positionals_.push_back(a);
         }
@@ -24,7 +34,7 @@ Args::Args(std::vector<std::string> argv) : argv_(std::move(argv)) {
 
 std::optional<std::string> Args::value(const std::string& flag) const {
     for (size_t i = 0; i < argv_.size(); ++i) {
-        if (argv_[i] == flag && i + 1 < argv_.size() && argv_[i + 1].rfind("--", 0) != 0) return argv_[i + 1];
+        if (argv_[i] == flag && !is_switch(flag) && i + 1 < argv_.size() && argv_[i + 1].rfind("--", 0) != 0) return argv_[i + 1];
         if (argv_[i].rfind(flag + "=", 0) == 0) return argv_[i].substr(flag.size() + 1);
     }
     return std::nullopt;
