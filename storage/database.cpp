@@ -149,6 +149,17 @@ std::string Statement::column_text(int index) const {
 
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
 
+Statement& Statement::bind_blob(int index, std::span<const uint8_t> bytes) {
+    const int rc = sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC);
+    if (rc != SQLITE_OK) db_.fail(rc, operation_ + ": bind blob");
+    return *this;
+}
+
+std::span<const uint8_t> Statement::column_blob(int index) const {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, index));
+    return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
 Transaction::Transaction(Database& db, std::string operation) : db_(db), operation_(std::move(operation)) {
     db_.exec("BEGIN IMMEDIATE", operation_ + ": begin");
 }

@@ -62,6 +62,7 @@ public:
     Statement& bind(int index, double value);
     Statement& bind(int index, std::string_view value);
     Statement& bind_null(int index);
+    Statement& bind_blob(int index, std::span<const uint8_t> bytes);
 
     // Advances one row: true when a row is available, false when done.
     bool step();
@@ -72,6 +73,7 @@ public:
     double column_double(int index) const;
     std::string column_text(int index) const;
     bool column_is_null(int index) const;
+    std::span<const uint8_t> column_blob(int index) const;  // valid until the next step
 
 private:
     Database& db_;

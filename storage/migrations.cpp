@@ -71,6 +71,28 @@ CREATE TABLE document_problems (
 );
 CREATE INDEX document_problems_by_document ON document_problems(document_id, id);
 )sql"},
+    {3, "prefix cache: snapshots of session state by model and token prefix, stored in chunks",
+     R"sql(
+CREATE TABLE prefix_cache (
+    id                 INTEGER PRIMARY KEY,
+    model_fingerprint  TEXT    NOT NULL,
+    prefix_hash        INTEGER NOT NULL,
+    token_count        INTEGER NOT NULL,
+    byte_size          INTEGER NOT NULL,
+    content_hash       INTEGER NOT NULL,
+    chunk_count        INTEGER NOT NULL,
+    created_at         INTEGER NOT NULL,
+    last_used_at       INTEGER NOT NULL,
+    UNIQUE (model_fingerprint, prefix_hash, token_count)
+);
+CREATE INDEX prefix_cache_by_use ON prefix_cache(last_used_at);
+CREATE TABLE prefix_cache_chunks (
+    entry_id  INTEGER NOT NULL REFERENCES prefix_cache(id) ON DELETE CASCADE,
+    seq       INTEGER NOT NULL,
+    data      BLOB    NOT NULL,
+    PRIMARY KEY (entry_id, seq)
+) WITHOUT ROWID;
+)sql"},
 };
 }  // namespace
 
