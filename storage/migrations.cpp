@@ -93,6 +93,35 @@ CREATE TABLE prefix_cache_chunks (
     PRIMARY KEY (entry_id, seq)
 ) WITHOUT ROWID;
 )sql"},
+    {4, "full-text search over conversation titles and message text (FTS5, kept in step by triggers)",
+     R"sql(
+CREATE VIRTUAL TABLE conversations_fts USING fts5(title, content='conversations', content_rowid='id',
+                                                  tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', content_rowid='id',
+                                             tokenize='unicode61 remove_diacritics 2');
+INSERT INTO conversations_fts(conversations_fts) VALUES ('rebuild');
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations BEGIN
+    INSERT INTO conversations_fts(rowid, title) VALUES (new.id, new.title);
+END;
+CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations BEGIN
+    INSERT INTO conversations_fts(conversations_fts, rowid, title) VALUES ('delete', old.id, old.title);
+END;
+CREATE TRIGGER conversations_fts_update AFTER UPDATE OF title ON conversations BEGIN
+    INSERT INTO conversations_fts(conversations_fts, rowid, title) VALUES ('delete', old.id, old.title);
+    INSERT INTO conversations_fts(rowid, title) VALUES (new.id, new.title);
+END;
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+)sql"},
 };
 }  // namespace
 
