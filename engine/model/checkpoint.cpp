@@ -105,7 +105,11 @@ Checkpoint Checkpoint::open(const std::filesystem::path& dir, CheckpointValidati
                                index_path.string(), *declared_total_size, actual);
     }
     if (validation == CheckpointValidation::Full) {
-        c.manifest_ = TensorManifest::for_config(c.config_);
+        try {
+            c.manifest_ = TensorManifest::for_config(c.config_);
+        } catch (const Error& e) {
+            throw Error("checkpoint " + (dir / "config.json").string() + ": " + e.what());
+        }
         c.validate_against_manifest();
     }
     engine_log()->info("opened checkpoint {} ({} tensors in {} shards{})", dir.string(), c.index_.size(),

@@ -25,19 +25,12 @@ inline uint8_t encode_fp8_e4m3(float x) {
     return sign | static_cast<uint8_t>(((exponent + 7) << 3) | ((r >> 20) & 7u));
 }
 
-// e2m1 code (4 bits) of x, |x| <= 6; ties go to the even code as round_to_fp4_e2m1 does.
+// e2m1 code (4 bits) of x, |x| <= 6; ties go to the even code as round_to_fp4_e2m1 does. Branch-free (a sum
+// of comparisons against the midpoints), since random weights would defeat a branch predictor.
 inline uint8_t encode_fp4_e2m1(float x) {
     const float a = std::fabs(x);
-    uint8_t code;
-    if (a <= 0.25f) code = 0;
-    else if (a < 0.75f) code = 1;
-    else if (a <= 1.25f) code = 2;
-    else if (a < 1.75f) code = 3;
-    else if (a <= 2.5f) code = 4;
-    else if (a < 3.5f) code = 5;
-    else if (a <= 5.0f) code = 6;
-    else code = 7;
-    return (std::signbit(x) && code != 0) ? static_cast<uint8_t>(code | 8) : code;
+    const int code = (a > 0.25f) + (a >= 0.75f) + (a > 1.25f) + (a >= 1.75f) + (a > 2.5f) + (a >= 3.5f) + (a > 5.0f);
+    return static_cast<uint8_t>(code | ((std::signbit(x) && code != 0) ? 8 : 0));
 }
 
 // k such that 2^k is the smallest power of two >= r (r > 0), exact at powers of two.
