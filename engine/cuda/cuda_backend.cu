@@ -85,6 +85,12 @@ public:
     void run_block(int64_t block, BlockCache& cache, const int64_t* tokens, int64_t T, float* h, BlockTrace* trace) const override;
     void embed(const int64_t* tokens, int64_t T, float* h) const override;
     void head(const float* h, int64_t T, float* logits) const override;
+    std::vector<uint8_t> snapshot(const std::vector<std::unique_ptr<BlockCache>>&, const std::vector<int64_t>&) const override {
+        throw Error("session snapshots are not implemented for the CUDA backend yet");
+    }
+    std::vector<std::unique_ptr<BlockCache>> restore(std::span<const uint8_t>, std::vector<int64_t>&) const override {
+        throw Error("session snapshots are not implemented for the CUDA backend yet");
+    }
 
 private:
     void attention(const DeviceBlock& b, CudaCache& c, const float* x, int64_t T, float* out, BlockTrace* trace) const;

@@ -25,6 +25,25 @@ public:
     }
     void embed(const int64_t* tokens, int64_t T, float* h) const override { m_.embed(tokens, T, h); }
     void head(const float* h, int64_t T, float* logits) const override { m_.head(h, T, logits); }
+    std::vector<uint8_t> snapshot(const std::vector<std::unique_ptr<BlockCache>>& caches, const std::vector<int64_t>& tokens) const override {
+        SessionState st;
+        st.tokens = tokens;
+        for (const auto& c : caches) st.blocks.push_back(static_cast<const CpuCache&>(*c).state);
+        return serialize_session(st, m_.fingerprint());
+    }
+    std::vector<std::unique_ptr<BlockCache>> restore(std::span<const uint8_t> bytes, std::vector<int64_t>& tokens) const override {
+        std::vector<BlockState> templates;
+        for (int64_t i = 0; i < m_.num_blocks(); ++i) templates.push_back(m_.block(i).new_state());
+        SessionState st = deserialize_session(bytes, m_.fingerprint(), templates, m_.block_layouts());
+        std::vector<std::unique_ptr<BlockCache>> caches;
+        for (auto& b : st.blocks) {
+            auto c = std::make_unique<CpuCache>();
+            c->state = std::move(b);
+            caches.push_back(std::move(c));
+        }
+        tokens = std::move(st.tokens);
+        return caches;
+    }
 
 private:
     const runtime::Model& m_;

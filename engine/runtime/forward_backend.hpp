@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace fathom {
 
@@ -25,6 +27,10 @@ public:
     virtual void run_block(int64_t block, BlockCache& cache, const int64_t* tokens, int64_t T, float* h,
                            BlockTrace* trace) const = 0;
     virtual void embed(const int64_t* tokens, int64_t T, float* h) const = 0;
+    // The caches of every block (one session) as a snapshot, and back; throws fathom::Error where unsupported.
+    virtual std::vector<uint8_t> snapshot(const std::vector<std::unique_ptr<BlockCache>>& caches,
+                                          const std::vector<int64_t>& tokens) const = 0;
+    virtual std::vector<std::unique_ptr<BlockCache>> restore(std::span<const uint8_t> snapshot, std::vector<int64_t>& tokens) const = 0;
     virtual void head(const float* h, int64_t T, float* logits) const = 0;
 };
 

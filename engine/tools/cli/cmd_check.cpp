@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace fathom::cli {
 namespace {
@@ -56,7 +57,21 @@ double identical_rows(std::vector<int64_t> a, std::vector<int64_t> g, int64_t wi
     return static_cast<double>(same) / static_cast<double>(rows);
 }
 
+// --same-as: two eval outputs must hold the same values bit for bit (e.g. with and without --restore-at).
+int run_same_as(const Args& args) {
+    TensorFolder a(args.require("--out")), b(args.require("--same-as"));
+    int differing = 0;
+    for (const char* name : {"prefill_logits", "decode_logits"}) {
+        const auto x = a.f32(name), y = b.f32(name);
+        const bool same = x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * 4) == 0;
+        std::printf("%-16s %s\n", name, same ? "identical" : "DIFFERENT");
+        differing += !same;
+    }
+    return differing == 0 ? 0 : 1;
+}
+
 int run_check(const Args& args) {
+    if (args.has("--same-as")) return run_same_as(args);
     TensorFolder golden(args.require("--golden"));
     TensorFolder out(args.require("--out"));
     const bool require_e2e = !args.has("--blocks-only");
@@ -112,8 +127,8 @@ int run_check(const Args& args) {
 }
 
 const CommandRegistrar kCheck({"check",
-                               "--golden DIR --out OUT.safetensors [--blocks-only]  compare an eval output with "
-                               "the golden answers and the fixture README's bounds",
+                               "--golden DIR --out OUT.safetensors [--blocks-only] | --out A --same-as B  compare an eval output with "
+                               "the golden answers and the fixture README's bounds, or two outputs bit for bit",
                                run_check});
 
 }  // namespace

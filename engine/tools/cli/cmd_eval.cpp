@@ -7,6 +7,7 @@
 #include "model/safetensors_writer.hpp"
 #include "runtime/forward_backend.hpp"
 #include "runtime/model.hpp"
+#include "storage/prefix_cache_store.hpp"
 #ifdef FATHOM_HAVE_CUDA
 #include "cuda/cuda_backend.hpp"
 #endif
@@ -34,6 +35,8 @@ int run_eval(const Args& args) {
     const std::string out_path = args.require("--out");
     const std::string device = args.value("--device").value_or("cpu");
     const bool debug = args.has("--debug");
+    const int64_t restore_at = std::stoll(args.value("--restore-at").value_or("0"));
+    const std::string cache_db = args.value("--cache-db").value_or(out_path + ".prefix-cache.db");
     const int64_t chunk = std::stoll(args.value("--prefill-chunk").value_or("0"));
     if (chunk < 0) throw Error("--prefill-chunk must be positive");
 
@@ -56,10 +59,12 @@ int run_eval(const Args& args) {
                  static_cast<long long>(model.num_blocks()), backend->name().c_str(), seconds_since(t0));
 
     TensorFolder golden(golden_dir);
+    const std::string model_fp = model.fingerprint().hex();
     const auto tokens = golden.ints("input_ids");
     const int64_t T = static_cast<int64_t>(tokens.size());
     const int64_t P = golden.ints("prefill_len").at(0);
     if (P < 0 || P > T) throw Error("prefill_len " + std::to_string(P) + " outside [0, " + std::to_string(T) + "]");
+    if (restore_at < 0 || restore_at >= T) throw Error("--restore-at must be in [1, " + std::to_string(T - 1) + "]");
     const int64_t V = c.vocab_size, hc = c.hc_mult, d = c.hidden_size, L = backend->num_blocks(), D = T - P;
 
     SafetensorsWriter out(out_path);
@@ -119,9 +124,47 @@ int run_eval(const Args& args) {
                 backend->run_block(k, *caches[k], tokens.data() + b, n, h.data(), traced ? &decode_traces[k] : nullptr);
             if (out_logits) backend->head(h.data(), n, out_logits);
         };
-        in_chunks(P, chunk, [&](int64_t b, int64_t n) { feed(b, n, nullptr, false); });
+        // --restore-at N: at position N the session is stored in a SQLite prefix cache, dropped, looked up
+        // again by its token prefix and restored; what follows must not notice.
+        auto store_and_restore = [&]() {
+            const std::vector<int64_t> prefix(tokens.begin(), tokens.begin() + restore_at);
+            const auto ts = Clock::now();
+            const auto snap = backend->snapshot(caches, prefix);
+            {
+                storage::Database db(cache_db);
+                storage::PrefixCacheStore store(db, int64_t{64} << 30);
+                store.put(model_fp, prefix, snap);
+            }
+            const double store_s = seconds_since(ts);
+            caches.clear();
+            const auto tr = Clock::now();
+            storage::Database db(cache_db);
+            storage::PrefixCacheStore store(db, int64_t{64} << 30);
+            auto hit = store.longest_prefix(model_fp, tokens);
+            if (!hit || hit->token_count != restore_at)
+                throw Error("the prefix cache did not return the " + std::to_string(restore_at) + "-token snapshot just stored");
+            std::vector<int64_t> restored_tokens;
+            caches = backend->restore(hit->snapshot, restored_tokens);
+            if (restored_tokens != prefix) throw Error("the restored snapshot holds other tokens");
+            std::fprintf(stderr, "eval: snapshot at %lld tokens: %zu bytes, stored in %.3f s, restored in %.3f s (%s)\n",
+                         static_cast<long long>(restore_at), snap.size(), store_s, seconds_since(tr), cache_db.c_str());
+        };
+        auto prefill_range = [&](int64_t from, int64_t to) {
+            in_chunks(to - from, chunk, [&](int64_t b, int64_t n) { feed(from + b, n, nullptr, false); });
+        };
+        const bool restore_in_prefill = restore_at > 0 && restore_at <= P;
+        if (restore_in_prefill) {
+            prefill_range(0, restore_at);
+            store_and_restore();
+            prefill_range(restore_at, P);
+        } else {
+            prefill_range(0, P);
+        }
         for (auto& tr : decode_traces) tr.enabled = true;
-        for (int64_t i = 0; i < D; ++i) feed(P + i, 1, dlogits.data() + i * V, true);
+        for (int64_t i = 0; i < D; ++i) {
+            if (!restore_in_prefill && restore_at > 0 && P + i == restore_at) store_and_restore();
+            feed(P + i, 1, dlogits.data() + i * V, true);
+        }
     }
     const double decode_s = seconds_since(t0);
     out.write_values("decode_logits", dlogits);
@@ -179,7 +222,7 @@ int run_eval(const Args& args) {
 }
 
 const CommandRegistrar kEval({"eval",
-                              "--model DIR --golden DIR --out OUT.safetensors [--device cpu|cuda] [--prefill-chunk C] [--debug]  "
+                              "--model DIR --golden DIR --out OUT.safetensors [--device cpu|cuda] [--prefill-chunk C] [--restore-at N [--cache-db F]] [--debug]  "
                               "forward pass on the golden inputs",
                               run_eval});
 

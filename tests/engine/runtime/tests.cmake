@@ -3,7 +3,17 @@
 set(FATHOM_TINY_A ${FATHOM_SHARED_DIR}/fixtures/v4-tiny-a)
 add_test(NAME engine_runtime_golden_v4_tiny_a
   COMMAND sh -c "$<TARGET_FILE:fathom-cli> eval --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a.safetensors && $<TARGET_FILE:fathom-cli> check --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a.safetensors --blocks-only")
-set_tests_properties(engine_runtime_golden_v4_tiny_a PROPERTIES LABELS "engine;golden" TIMEOUT 300)
+set_tests_properties(engine_runtime_golden_v4_tiny_a PROPERTIES LABELS "engine;golden" TIMEOUT 300 FIXTURES_SETUP tiny_a_eval)
 add_test(NAME engine_runtime_golden_v4_tiny_a_chunked
   COMMAND sh -c "$<TARGET_FILE:fathom-cli> eval --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --prefill-chunk 7 --out ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a-c7.safetensors && $<TARGET_FILE:fathom-cli> check --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a-c7.safetensors --blocks-only")
 set_tests_properties(engine_runtime_golden_v4_tiny_a_chunked PROPERTIES LABELS "engine;golden" TIMEOUT 300)
+
+# Snapshot, store in a SQLite prefix cache, drop, restore, continue: the logits must not change by a bit, for
+# N inside and at the edge of compression blocks (N mod 4 and N mod 128 nonzero, and both zero), in prefill and
+# in decode.
+set(FATHOM_EVAL_BASE ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a.safetensors)
+foreach(n 130 512 530)
+  add_test(NAME engine_runtime_restore_at_${n}
+    COMMAND sh -c "rm -f ${CMAKE_BINARY_DIR}/restore-${n}.db && $<TARGET_FILE:fathom-cli> eval --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --restore-at ${n} --cache-db ${CMAKE_BINARY_DIR}/restore-${n}.db --out ${CMAKE_BINARY_DIR}/restore-${n}.safetensors && $<TARGET_FILE:fathom-cli> check --out ${CMAKE_BINARY_DIR}/restore-${n}.safetensors --same-as ${FATHOM_EVAL_BASE}")
+  set_tests_properties(engine_runtime_restore_at_${n} PROPERTIES LABELS "engine;golden" TIMEOUT 300 FIXTURES_REQUIRED tiny_a_eval)
+endforeach()
