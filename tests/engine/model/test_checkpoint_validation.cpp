@@ -198,6 +198,17 @@ TEST("a config that does not fit the shards: many problems, the list is bounded"
     CHECK(e.size() < 4000);
 }
 
+TEST("a config the manifest cannot describe names config.json and the tensor") {
+    ScratchDir dir;
+    copy_tiny_a(dir.path);
+    nlohmann::json config = nlohmann::json::parse(std::ifstream(tiny_a() / "config.json"));
+    config["moe_intermediate_size"] = 200;  // FP4 experts need inputs in multiples of 32
+    std::ofstream(dir.path / "config.json") << config.dump();
+    const std::string e = open_error(dir.path);
+    CHECK(contains(e, (dir.path / "config.json").string()));
+    CHECK(contains(e, "ffn.experts.0.w2"));
+}
+
 TEST("headers-only opening skips the manifest (for tools that show a broken checkpoint)") {
     ScratchDir dir;
     copy_tiny_a(dir.path, [](CopiedTensor& t) { t.keep = t.name != "head.weight"; });
