@@ -27,7 +27,7 @@ QString symlinkReason(const fs::path& canonicalRoot, const fs::path& link) {
     const fs::path target = fs::canonical(link, error);
     if (error) return QStringLiteral("symlink that cannot be resolved (%1): not followed").arg(QString::fromStdString(error.message()));
     if (!isInside(canonicalRoot, target)) return QStringLiteral("symlink pointing outside the folder (to %1): not followed").arg(fromPath(target));
-    return QStringLiteral("symlink to %1 inside the folder: read where it lives, not twice").arg(fromPath(fs::relative(target, canonicalRoot)));
+    return QStringLiteral("symlink to %1 inside the folder: read where it lives, not twice").arg(fromPath(target.lexically_relative(canonicalRoot)));
 }
 
 void walk(const QString& root, const FolderRules& rules, const CancelFlag* cancel, FolderListing& out) {
@@ -40,13 +40,13 @@ void walk(const QString& root, const FolderRules& rules, const CancelFlag* cance
     int seen = 0;
     for (; it != end; it.increment(error)) {
         if (error) {
-            out.skipped.append({fromPath(fs::relative(it->path(), rootPath)), QStringLiteral("cannot list: %1").arg(QString::fromStdString(error.message()))});
+            out.skipped.append({fromPath(it->path().lexically_relative(rootPath)), QStringLiteral("cannot list: %1").arg(QString::fromStdString(error.message()))});
             error.clear();
             continue;
         }
         if (cancel && (++seen & 255) == 0 && cancel->load()) throw fathom::Cancelled();
         const fs::directory_entry& entry = *it;
-        const QString relative = fromPath(fs::relative(entry.path(), rootPath).generic_string());
+        const QString relative = fromPath(entry.path().lexically_relative(rootPath).generic_string());
         const fs::file_status status = entry.symlink_status(error);
         if (!error && fs::is_directory(status)) {
             if (auto reason = skippedFolderReason(QString::fromStdString(entry.path().filename().string()))) {

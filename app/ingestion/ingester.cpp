@@ -47,8 +47,9 @@ QString hashParts(const IngestResult& result) {
     return QString::fromLatin1(hash.result().toHex());
 }
 
-// Reads and decodes one file; nullopt (with the reason in `problems`) when it is binary or unreadable.
-std::optional<IngestedPart> readTextFile(const QString& absolutePath, const QString& relativePath,
+}  // namespace
+
+std::optional<IngestedPart> readTextPart(const QString& absolutePath, const QString& relativePath,
                                          QList<IngestProblem>& problems) {
     QFile file(absolutePath);
     if (!file.open(QIODevice::ReadOnly)) {
@@ -77,6 +78,7 @@ std::optional<IngestedPart> readTextFile(const QString& absolutePath, const QStr
     return part;
 }
 
+namespace {
 IngestResult ingestFolder(const QString& path, const IngestOptions& options, const ProgressCallback& progress,
                           const CancelFlag* cancel) {
     const QFileInfo info(path);
@@ -95,7 +97,7 @@ IngestResult ingestFolder(const QString& path, const IngestOptions& options, con
     for (int i = 0; i < total; ++i) {
         checkCancel(cancel);
         const FolderFile& file = listing.files[i];
-        if (auto part = readTextFile(file.absolutePath, file.relativePath, result.problems)) result.parts.append(std::move(*part));
+        if (auto part = readTextPart(file.absolutePath, file.relativePath, result.problems)) result.parts.append(std::move(*part));
         if (progress && (i % 16 == 0 || i + 1 == total)) progress(i + 1, total, file.relativePath);
     }
     return result;
@@ -110,7 +112,7 @@ IngestResult ingestTextFile(const QString& path, const IngestOptions& options) {
     result.kind = SourceKind::text;
     result.sourcePath = info.absoluteFilePath();
     result.title = info.fileName();
-    auto part = readTextFile(info.absoluteFilePath(), info.fileName(), result.problems);
+    auto part = readTextPart(info.absoluteFilePath(), info.fileName(), result.problems);
     if (!part) throw fathom::Error("'" + path.toStdString() + "': " + result.problems.last().reason.toStdString());
     result.parts.append(std::move(*part));
     return result;

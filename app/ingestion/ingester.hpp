@@ -23,6 +23,11 @@ struct IngestOptions {
 IngestResult ingestPath(const QString& path, const IngestOptions& options, const ProgressCallback& progress = {},
                         const CancelFlag* cancel = nullptr);
 
+// Reads and decodes one file of a folder; nullopt, with the reason appended to `problems`, when it cannot be
+// opened or read, is empty or is binary. A decoding note (Latin-1...) is appended but the part is returned.
+std::optional<IngestedPart> readTextPart(const QString& absolutePath, const QString& relativePath,
+                                         QList<IngestProblem>& problems);
+
 // Counts each part's tokens in parallel and fills totalTokens and tokenizeSeconds.
 void countTokens(IngestResult& result, const fathom::Tokenizer& tokenizer, int threads, const CancelFlag* cancel);
 

@@ -29,11 +29,27 @@ const Bom* findBom(const QByteArray& bytes) {
     return nullptr;
 }
 
+// Qt 6.4's UTF-16 decoder passes unpaired surrogates through without flagging an error; they are not text.
+// Replaces each with U+FFFD when `text` may be changed; returns how many there were.
+int unpairedSurrogates(QString& text, bool replace) {
+    int found = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        if (c.isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate()) {
+            ++i;
+        } else if (c.isSurrogate()) {
+            ++found;
+            if (replace) text[i] = QChar::ReplacementCharacter;
+        }
+    }
+    return found;
+}
+
 // Decodes strictly: nullopt when the converter met an invalid sequence.
 std::optional<QString> decodeStrict(QStringConverter::Encoding encoding, QByteArrayView bytes) {
     QStringDecoder decoder(encoding, QStringConverter::Flag::Stateless);
     QString text = decoder.decode(bytes);
-    if (decoder.hasError()) return std::nullopt;
+    if (decoder.hasError() || unpairedSurrogates(text, false) > 0) return std::nullopt;
     return text;
 }
 
@@ -64,7 +80,9 @@ std::optional<DecodedText> decodeText(const QByteArray& bytes, QString* why) {
         if (auto text = decodeStrict(bom->encoding, body)) return DecodedText{*text, QString::fromLatin1(bom->name), {}};
         // A BOM followed by bytes that do not fit it: decoded with replacement characters, and said so.
         QStringDecoder lenient(bom->encoding);
-        return DecodedText{lenient.decode(body), QString::fromLatin1(bom->name),
+        QString text = lenient.decode(body);
+        unpairedSurrogates(text, true);
+        return DecodedText{text, QString::fromLatin1(bom->name),
                            QStringLiteral("invalid %1 after its byte-order mark; bad sequences shown as U+FFFD")
                                .arg(QString::fromLatin1(bom->name))};
     }
