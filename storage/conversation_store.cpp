@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <sstream>
 
 namespace fathom::storage {
 
@@ -16,6 +17,20 @@ int64_t now_ms() {
 namespace {
 Conversation read_conversation(const Statement& row) {
     return Conversation{row.column_int64(0), row.column_text(1), row.column_int64(2), row.column_int64(3)};
+}
+
+// Each whitespace-separated word becomes a quoted prefix term ("word"*), so quotes, AND, NEAR, * and
+// parentheses typed by the user are searched for, not interpreted.
+std::string fts_query(const std::string& text) {
+    std::istringstream words(text);
+    std::string word, query;
+    while (words >> word) {
+        std::string quoted = "\"";
+        for (char c : word) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+        if (!query.empty()) query += ' ';
+        query += quoted + "\"*";
+    }
+    return query;
 }
 
 [[noreturn]] void missing(Database& db, const std::string& operation, int64_t id) {
@@ -120,6 +135,31 @@ std::vector<Message> ConversationStore::messages(int64_t conversation_id) {
         m.created_at = query.column_int64(13);
         result.push_back(std::move(m));
     }
+    return result;
+}
+
+void ConversationStore::delete_message(int64_t message_id) {
+    const std::string operation = "delete message " + std::to_string(message_id);
+    Statement remove(db_, "DELETE FROM messages WHERE id = ?", operation);
+    remove.bind(1, message_id).run();
+    if (sqlite3_changes(db_.handle()) == 0)
+        throw StorageError(StorageErrorKind::not_found, db_.path(), operation, 0,
+                           "message " + std::to_string(message_id) + " does not exist");
+}
+
+std::vector<Conversation> ConversationStore::search_conversations(const std::string& text) {
+    const std::string query = fts_query(text);
+    if (query.empty()) return list_conversations();
+    Statement search(db_,
+                     "SELECT id, title, created_at, updated_at FROM conversations WHERE id IN ("
+                     "  SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?1"
+                     "  UNION SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                     "  WHERE messages_fts MATCH ?1) "
+                     "ORDER BY updated_at DESC, id DESC",
+                     "search conversations for '" + text + "'");
+    search.bind(1, query);
+    std::vector<Conversation> result;
+    while (search.step()) result.push_back(read_conversation(search));
     return result;
 }
 

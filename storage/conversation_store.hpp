@@ -49,6 +49,12 @@ public:
     Message append_message(Message message);
     std::vector<Message> messages(int64_t conversation_id);
     int64_t message_count(int64_t conversation_id);
+    // Throws StorageError (not_found) when there is no such message.
+    void delete_message(int64_t message_id);
+
+    // Conversations whose title or any message contains every word of `text` (word prefixes count:
+    // "tok" finds "tokens"), most recently updated first. FTS5 syntax in `text` is taken literally.
+    std::vector<Conversation> search_conversations(const std::string& text);
 
 private:
     Database& db_;
