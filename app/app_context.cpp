@@ -20,8 +20,9 @@ AppContext::AppContext(const QString& dataDir, QObject* parent)
       settingsStore_(*database_),
       conversations_(conversationStore_),
       messages_(conversationStore_),
-      chat_(conversationStore_, conversations_, messages_, status_),
-      settings_(settingsStore_, worker_) {
+      settings_(settingsStore_),
+      model_(engine_, settings_, status_),
+      chat_(conversationStore_, conversations_, messages_, status_, engine_, model_, settings_) {
     connect(&worker_, &JobWorker::jobFailed, &status_, &StatusController::reportError);
     connect(&settings_, &SettingsController::settingsError, &status_, &StatusController::reportError);
     chat_.restore();
@@ -34,6 +35,7 @@ void AppContext::expose(QQmlContext& context) {
     context.setContextProperty(QStringLiteral("chatController"), &chat_);
     context.setContextProperty(QStringLiteral("settingsController"), &settings_);
     context.setContextProperty(QStringLiteral("statusController"), &status_);
+    context.setContextProperty(QStringLiteral("modelController"), &model_);
     context.setContextProperty(QStringLiteral("conversationModel"), &conversations_);
     context.setContextProperty(QStringLiteral("messageModel"), &messages_);
 }

@@ -1,12 +1,14 @@
 // AppContext: everything the window needs, built over one data folder: the database and its stores, the
-// worker, the list models and the controllers, and their registration as QML context properties.
+// job and engine workers, the list models and the controllers, and their registration as QML context properties.
 // Destroying and rebuilding it over the same folder is an app restart (the UI test does exactly that).
 #pragma once
 
 #include "app/chat_controller.hpp"
 #include "app/conversation_list_model.hpp"
+#include "app/engine_worker.hpp"
 #include "app/job_worker.hpp"
 #include "app/message_list_model.hpp"
+#include "app/model_controller.hpp"
 #include "app/settings_controller.hpp"
 #include "app/status_controller.hpp"
 #include "storage/conversation_store.hpp"
@@ -29,12 +31,15 @@ public:
     explicit AppContext(const QString& dataDir, QObject* parent = nullptr);
     ~AppContext() override;
 
-    // Context properties: chatController, settingsController, statusController, conversationModel, messageModel.
+    // Context properties: chatController, settingsController, statusController, modelController,
+    // conversationModel, messageModel.
     void expose(QQmlContext& context);
 
     const QString& dataDir() const { return dataDir_; }
     storage::Database& database() { return *database_; }
     JobWorker& worker() { return worker_; }
+    EngineWorker& engine() { return engine_; }
+    ModelController& model() { return model_; }
     StatusController& status() { return status_; }
     ChatController& chat() { return chat_; }
     SettingsController& settings() { return settings_; }
@@ -48,10 +53,12 @@ private:
     storage::SettingsStore settingsStore_;
     StatusController status_;
     JobWorker worker_;
+    EngineWorker engine_;
     ConversationListModel conversations_;
     MessageListModel messages_;
-    ChatController chat_;
     SettingsController settings_;
+    ModelController model_;
+    ChatController chat_;
 };
 
 }  // namespace fathom::app

@@ -1,5 +1,14 @@
 #include "app/chat_controller.hpp"
 
+#include "app/app_log.hpp"
+#include "app/conversation_export.hpp"
+
+#include <QClipboard>
+#include <QFile>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QSaveFile>
+
 namespace fathom::app {
 
 namespace {
@@ -10,13 +19,22 @@ QString titleFromFirstMessage(const QString& text) {
     if (line.size() > kTitleLength) line = line.left(kTitleLength - 1).trimmed() + QChar(0x2026);
     return line;
 }
+
+QString pathOf(const QUrl& url) { return url.isLocalFile() ? url.toLocalFile() : url.toString(); }
 }  // namespace
 
 ChatController::ChatController(storage::ConversationStore& store, ConversationListModel& conversations,
-                               MessageListModel& messages, StatusController& status, QObject* parent)
-    : QObject(parent), store_(store), conversations_(conversations), messages_(messages), status_(status) {
+                               MessageListModel& messages, StatusController& status, EngineWorker& engine,
+                               ModelController& model, SettingsController& settings, QObject* parent)
+    : QObject(parent), store_(store), conversations_(conversations), messages_(messages), status_(status),
+      engine_(engine), model_(model), settings_(settings) {
     connect(&status_, &StatusController::textChanged, this, &ChatController::replyNoticeChanged);
     connect(&messages_, &MessageListModel::countChanged, this, &ChatController::replyNoticeChanged);
+    connect(&model_, &ModelController::stateChanged, this, &ChatController::replyNoticeChanged);
+    connect(&engine_, &EngineWorker::textDelta, this, &ChatController::onTextDelta);
+    connect(&engine_, &EngineWorker::generationFinished, this, &ChatController::onFinished);
+    connect(&engine_, &EngineWorker::generationFailed, this, &ChatController::onFailed);
+    connect(&conversations_, &ConversationListModel::searchFailed, &status_, &StatusController::reportError);
 }
 
 template <typename Action>
@@ -32,18 +50,32 @@ bool ChatController::guarded(const QString& context, Action&& action) {
 
 QString ChatController::currentTitle() const {
     const int row = conversations_.rowOf(currentId_);
-    return row < 0 ? QString() : conversations_.titleAt(row);
+    if (row >= 0) return conversations_.titleAt(row);
+    // The search filter may hide the current conversation from the list; its title is still its title.
+    if (currentId_ == 0) return {};
+    try {
+        if (const auto c = store_.find_conversation(currentId_)) return QString::fromStdString(c->title);
+    } catch (const std::exception&) {
+    }
+    return {};
 }
 
 QString ChatController::replyNotice() const {
     const int last = messages_.rowCount() - 1;
-    if (last < 0 || messages_.roleAt(last) != QLatin1String("user") || status_.modelLoaded()) return {};
+    if (last < 0 || messages_.roleAt(last) != QLatin1String("user") || generating_) return {};
+    if (model_.loading()) return QStringLiteral("Message saved. The model is still loading; send again once it is ready.");
+    if (model_.ready()) return {};
     return QStringLiteral("Message saved. No model is loaded, so there is no reply. "
                           "Choose a model folder in Settings.");
 }
 
 QStringList ChatController::reasoningModes() const {
     return {QStringLiteral("standard"), QStringLiteral("think"), QStringLiteral("think-max")};
+}
+
+bool ChatController::canRegenerate() const {
+    const int last = messages_.rowCount() - 1;
+    return !generating_ && model_.ready() && last >= 1 && messages_.roleAt(last) == QLatin1String("assistant");
 }
 
 void ChatController::restore() {
@@ -57,6 +89,7 @@ void ChatController::setCurrent(qint64 id) {
     messages_.showConversation(id);
     currentId_ = id;
     emit currentConversationChanged();
+    emit generatingChanged();  // canRegenerate depends on the shown messages
 }
 
 qint64 ChatController::newConversation() {
@@ -81,7 +114,11 @@ bool ChatController::sendMessage(const QString& text, const QString& mode) {
         status_.reportError(QStringLiteral("Send message"), QStringLiteral("unknown reasoning mode '%1'").arg(mode));
         return false;
     }
-    return guarded(QStringLiteral("Send message"), [&] {
+    if (generating_) {
+        status_.reportError(QStringLiteral("Send message"), QStringLiteral("a reply is still being written; stop it first (Esc)"));
+        return false;
+    }
+    const bool stored = guarded(QStringLiteral("Send message"), [&] {
         if (currentId_ == 0) {
             currentId_ = store_.create_conversation(titleFromFirstMessage(trimmed).toStdString()).id;
             messages_.showConversation(currentId_);
@@ -98,6 +135,106 @@ bool ChatController::sendMessage(const QString& text, const QString& mode) {
         emit currentConversationChanged();
         emit messageStored(currentId_);
     });
+    if (stored && model_.ready()) startReply(mode);
+    return stored;
+}
+
+void ChatController::startReply(const QString& mode) {
+    GenerationRequest request;
+    request.mode = mode;
+    for (int row = 0; row < messages_.rowCount(); ++row) {
+        const auto& m = messages_.at(row);
+        request.turns.push_back({QString::fromStdString(m.role), QString::fromStdString(m.content),
+                                 QString::fromStdString(m.reasoning)});
+    }
+    request.temperature = settings_.temperature();
+    request.topP = settings_.topP();
+    request.maxNewTokens = settings_.maxReplyTokens();
+    request.seed = seed_++;
+    replyConversationId_ = currentId_;
+    messages_.beginStreaming(mode, model_.modelName());
+    setGenerating(true);
+    model_.generationStarted();
+    appLog()->info("reply in conversation {} ({} turns, mode {}, temperature {}, top-p {})", currentId_,
+                   request.turns.size(), mode.toStdString(), request.temperature, request.topP);
+    engine_.generate(request);
+}
+
+void ChatController::onTextDelta(const QString& reasoning, const QString& answer, qint64 tokens) {
+    model_.generationProgress(tokens);
+    if (currentId_ == replyConversationId_) messages_.appendStreaming(reasoning, answer);
+}
+
+void ChatController::onFinished(const GenerationResult& result) {
+    model_.generationEnded(result.contextUsed);
+    storage::Message reply;
+    reply.conversation_id = replyConversationId_;
+    reply.role = "assistant";
+    reply.content = result.answer.toStdString();
+    reply.reasoning = result.reasoning.toStdString();
+    reply.mode = result.mode.toStdString();
+    reply.model = model_.modelName().toStdString();
+    reply.prompt_tokens = result.promptTokens;
+    reply.completion_tokens = result.completionTokens;
+    reply.reasoning_tokens = result.reasoningTokens;
+    reply.prefill_ms = result.prefillMs;
+    reply.decode_ms = result.decodeMs;
+    reply.time_to_first_token_ms = result.timeToFirstTokenMs;
+    appLog()->info("reply finished ({}): {} tokens in {:.0f} ms", result.finishReason.toStdString(),
+                   result.completionTokens, result.decodeMs);
+    // A reply stopped before its first token has nothing worth keeping.
+    if (result.completionTokens == 0) {
+        if (currentId_ == replyConversationId_) messages_.abandonStreaming();
+    } else {
+        guarded(QStringLiteral("Store reply"), [&] {
+            const storage::Message stored = store_.append_message(reply);
+            if (currentId_ == replyConversationId_) {
+                if (messages_.streaming())
+                    messages_.finishStreaming(stored);
+                else
+                    messages_.showConversation(currentId_);
+            }
+            conversations_.reload();
+        });
+    }
+    setGenerating(false);
+    emit replyFinished(replyConversationId_);
+}
+
+void ChatController::onFailed(const QString& message) {
+    model_.generationEnded(0);
+    if (currentId_ == replyConversationId_) messages_.abandonStreaming();
+    setGenerating(false);
+    status_.reportError(QStringLiteral("Generate a reply"), message);
+    emit replyFinished(replyConversationId_);
+}
+
+void ChatController::setGenerating(bool on) {
+    if (on == generating_) return;
+    generating_ = on;
+    emit generatingChanged();
+    emit replyNoticeChanged();
+}
+
+void ChatController::stop() {
+    if (generating_) engine_.stopGeneration();
+}
+
+bool ChatController::regenerate() {
+    if (!canRegenerate()) return false;
+    const int last = messages_.rowCount() - 1;
+    const QString mode = QString::fromStdString(messages_.at(last).mode);
+    const bool removed = guarded(QStringLiteral("Regenerate"), [&] {
+        store_.delete_message(messages_.at(last).id);
+        messages_.removeLast();
+    });
+    if (removed) startReply(mode);
+    return removed;
+}
+
+void ChatController::copyMessage(int row) {
+    if (row < 0 || row >= messages_.rowCount()) return;
+    QGuiApplication::clipboard()->setText(messages_.contentAt(row));
 }
 
 bool ChatController::renameConversation(qint64 id, const QString& title) {
@@ -111,11 +248,53 @@ bool ChatController::renameConversation(qint64 id, const QString& title) {
 }
 
 bool ChatController::deleteConversation(qint64 id) {
+    if (generating_ && id == replyConversationId_) stop();
     return guarded(QStringLiteral("Delete conversation"), [&] {
         store_.delete_conversation(id);
         conversations_.reload();
         if (id == currentId_) setCurrent(conversations_.rowCount() > 0 ? conversations_.idAt(0) : 0);
     });
+}
+
+bool ChatController::exportConversation(qint64 id, const QUrl& file) {
+    const QString path = pathOf(file);
+    return guarded(QStringLiteral("Export to '%1'").arg(path), [&] {
+        const auto conversation = store_.find_conversation(id);
+        if (!conversation) throw Error("conversation " + std::to_string(id) + " does not exist");
+        const auto messages = store_.messages(id);
+        const bool json = QFileInfo(path).suffix().compare(QLatin1String("json"), Qt::CaseInsensitive) == 0;
+        const QByteArray bytes = json ? conversationToJson(*conversation, messages)
+                                      : conversationToMarkdown(*conversation, messages).toUtf8();
+        // QSaveFile: a failed write leaves any earlier file of that name untouched.
+        QSaveFile out(path);
+        if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit())
+            throw Error("cannot write the file: " + out.errorString().toStdString());
+        appLog()->info("exported conversation {} to '{}'", id, path.toStdString());
+    });
+}
+
+qint64 ChatController::importConversation(const QUrl& file) {
+    const QString path = pathOf(file);
+    qint64 id = 0;
+    guarded(QStringLiteral("Import '%1'").arg(path), [&] {
+        QFile in(path);
+        if (!in.open(QIODevice::ReadOnly)) throw Error("cannot read the file: " + in.errorString().toStdString());
+        ImportedConversation imported = conversationFromJson(in.readAll(), path);
+        const qint64 created = store_.create_conversation(imported.title.toStdString()).id;
+        try {
+            for (auto& m : imported.messages) {
+                m.conversation_id = created;
+                store_.append_message(m);
+            }
+        } catch (...) {
+            store_.delete_conversation(created);  // no half-imported conversation left behind
+            throw;
+        }
+        conversations_.reload();
+        setCurrent(created);
+        id = created;
+    });
+    return id;
 }
 
 }  // namespace fathom::app

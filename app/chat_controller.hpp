@@ -1,13 +1,17 @@
-// ChatController: the chat actions the UI calls (new conversation, select, send, rename, delete) over the
-// conversation store. Without a loaded model a sent message is stored and no reply is produced; the
-// replyNotice property says so in the chat view rather than inventing an answer.
+// ChatController: the chat actions the UI calls (new, select, send, stop, regenerate, copy, rename, delete,
+// export, import). With a model loaded a sent message gets a streamed reply from the engine worker, stored
+// with its statistics when it ends; without one the message is stored and replyNotice says why no reply.
 #pragma once
 
 #include "app/conversation_list_model.hpp"
+#include "app/engine_worker.hpp"
 #include "app/message_list_model.hpp"
+#include "app/model_controller.hpp"
+#include "app/settings_controller.hpp"
 #include "app/status_controller.hpp"
 
 #include <QObject>
+#include <QUrl>
 
 namespace fathom::app {
 
@@ -17,36 +21,58 @@ class ChatController : public QObject {
     Q_PROPERTY(QString currentTitle READ currentTitle NOTIFY currentConversationChanged)
     Q_PROPERTY(QString replyNotice READ replyNotice NOTIFY replyNoticeChanged)
     Q_PROPERTY(QStringList reasoningModes READ reasoningModes CONSTANT)
+    Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
+    Q_PROPERTY(bool canRegenerate READ canRegenerate NOTIFY generatingChanged)
 
 public:
     static constexpr const char* kDefaultTitle = "New conversation";
 
     ChatController(storage::ConversationStore& store, ConversationListModel& conversations, MessageListModel& messages,
-                   StatusController& status, QObject* parent = nullptr);
+                   StatusController& status, EngineWorker& engine, ModelController& model,
+                   SettingsController& settings, QObject* parent = nullptr);
 
     qint64 currentConversationId() const { return currentId_; }
     QString currentTitle() const;
     QString replyNotice() const;
     QStringList reasoningModes() const;
+    bool generating() const { return generating_; }
+    bool canRegenerate() const;
 
     // Reads the stored conversations and shows the most recent one (start-up, "restart" in tests).
     void restore();
 
     Q_INVOKABLE qint64 newConversation();
     Q_INVOKABLE void selectConversation(qint64 id);
-    // Stores `text` as a user message in the current conversation (creating one if none is selected).
-    // Returns false, with the reason in the error banner, when nothing was stored.
+    // Stores `text` as a user message in the current conversation (creating one if none is selected) and,
+    // when a model is loaded, starts its reply. Returns false, with the reason in the banner, when nothing
+    // was stored.
     Q_INVOKABLE bool sendMessage(const QString& text, const QString& mode);
+    // Stops the reply being generated; what was generated so far is kept and stored.
+    Q_INVOKABLE void stop();
+    // Replaces the last reply with a new one (same prompt, next seed).
+    Q_INVOKABLE bool regenerate();
+    Q_INVOKABLE void copyMessage(int row);
     Q_INVOKABLE bool renameConversation(qint64 id, const QString& title);
     Q_INVOKABLE bool deleteConversation(qint64 id);
+    // Writes the conversation to `file`: Markdown for .md, JSON for .json. Returns false on failure.
+    Q_INVOKABLE bool exportConversation(qint64 id, const QUrl& file);
+    // Reads a JSON export into a new conversation and shows it; returns its id (0 on failure).
+    Q_INVOKABLE qint64 importConversation(const QUrl& file);
 
 signals:
     void currentConversationChanged();
     void replyNoticeChanged();
+    void generatingChanged();
     void messageStored(qint64 conversationId);
+    void replyFinished(qint64 conversationId);
 
 private:
     void setCurrent(qint64 id);
+    void startReply(const QString& mode);
+    void onTextDelta(const QString& reasoning, const QString& answer, qint64 tokens);
+    void onFinished(const GenerationResult& result);
+    void onFailed(const QString& message);
+    void setGenerating(bool on);
     // Runs a storage action; a StorageError goes to the error banner with `context` and false is returned.
     template <typename Action>
     bool guarded(const QString& context, Action&& action);
@@ -55,7 +81,13 @@ private:
     ConversationListModel& conversations_;
     MessageListModel& messages_;
     StatusController& status_;
+    EngineWorker& engine_;
+    ModelController& model_;
+    SettingsController& settings_;
     qint64 currentId_ = 0;
+    qint64 replyConversationId_ = 0;  // the conversation the streamed reply belongs to
+    bool generating_ = false;
+    uint64_t seed_ = 0;  // advanced per reply so Regenerate gives a different one
 };
 
 }  // namespace fathom::app

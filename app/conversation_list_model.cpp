@@ -28,11 +28,27 @@ QHash<int, QByteArray> ConversationListModel::roleNames() const {
 }
 
 void ConversationListModel::reload() {
-    auto fresh = store_.list_conversations();
+    auto fresh = filter_.trimmed().isEmpty() ? store_.list_conversations()
+                                             : store_.search_conversations(filter_.toStdString());
     beginResetModel();
     rows_ = std::move(fresh);
     endResetModel();
     emit countChanged();
+}
+
+void ConversationListModel::setFilter(const QString& text) {
+    if (text == filter_) return;
+    filter_ = text;
+    emit filterChanged();
+    try {
+        reload();
+    } catch (const std::exception& e) {
+        beginResetModel();
+        rows_.clear();
+        endResetModel();
+        emit countChanged();
+        emit searchFailed(QStringLiteral("Search conversations"), QString::fromUtf8(e.what()));
+    }
 }
 
 int ConversationListModel::rowOf(qint64 conversationId) const {

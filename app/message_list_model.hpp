@@ -1,5 +1,6 @@
-// MessageListModel: the messages of the conversation shown in the chat view, oldest first.
-// Appending goes through append() so the view scrolls to the new row instead of rebuilding.
+// MessageListModel: the messages of the conversation shown in the chat view, oldest first, plus at most one
+// reply being streamed (not stored until it ends). Appending goes through append() so the view scrolls
+// to the new row instead of rebuilding.
 #pragma once
 
 #include "storage/conversation_store.hpp"
@@ -15,7 +16,10 @@ class MessageListModel : public QAbstractListModel {
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 
 public:
-    enum Role { RoleRole = Qt::UserRole + 1, ContentRole, ReasoningRole, ModeRole, ModelRole, TimeTextRole };
+    enum Role {
+        RoleRole = Qt::UserRole + 1, ContentRole, ReasoningRole, ModeRole, ModelRole, TimeTextRole,
+        StreamingRole, StatsTextRole, MessageIdRole
+    };
 
     explicit MessageListModel(storage::ConversationStore& store, QObject* parent = nullptr);
 
@@ -26,8 +30,22 @@ public:
     // 0 clears the view. Both throw storage::StorageError; callers report it.
     void showConversation(int64_t conversationId);
     void append(const storage::Message& message);
+    void removeLast();
+    const storage::Message& at(int row) const { return rows_[static_cast<size_t>(row)]; }
     Q_INVOKABLE QString contentAt(int row) const;
+    Q_INVOKABLE QString reasoningAt(int row) const;
+    Q_INVOKABLE QString statsTextAt(int row) const;
     QString roleAt(int row) const;
+
+    // The streamed reply: a row at the end, grown in place, then replaced by the stored message.
+    void beginStreaming(const QString& mode, const QString& model);
+    void appendStreaming(const QString& reasoning, const QString& answer);
+    void finishStreaming(const storage::Message& stored);
+    void abandonStreaming();
+    bool streaming() const { return streaming_; }
+
+    // "412 tokens · first token 85 ms · 31.2 tokens/s · think"; empty for user messages.
+    static QString statsText(const storage::Message& message);
 
 signals:
     void countChanged();
@@ -35,6 +53,7 @@ signals:
 private:
     storage::ConversationStore& store_;
     std::vector<storage::Message> rows_;
+    bool streaming_ = false;
 };
 
 }  // namespace fathom::app

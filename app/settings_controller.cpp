@@ -1,67 +1,115 @@
 #include "app/settings_controller.hpp"
 
-#include "fathom/error.hpp"
+#include <QtGlobal>
 
-#include <filesystem>
+#include <cmath>
 
 namespace fathom::app {
 
-SettingsController::SettingsController(storage::SettingsStore& store, JobWorker& worker, QObject* parent)
-    : QObject(parent), store_(store), worker_(worker) {
+namespace {
+std::optional<double> parseNumber(const std::optional<std::string>& text) {
+    if (!text) return std::nullopt;
+    bool ok = false;
+    const double value = QString::fromStdString(*text).toDouble(&ok);
+    return ok ? std::optional<double>(value) : std::nullopt;
+}
+}  // namespace
+
+SettingsController::SettingsController(storage::SettingsStore& store, QObject* parent)
+    : QObject(parent), store_(store) {
     try {
         modelFolder_ = QString::fromStdString(store_.get_or(kModelFolderKey, ""));
+        userTemperature_ = parseNumber(store_.get(kTemperatureKey));
+        userTopP_ = parseNumber(store_.get(kTopPKey));
+        if (const auto tokens = parseNumber(store_.get(kMaxReplyTokensKey))) maxReplyTokens_ = static_cast<int>(*tokens);
     } catch (const std::exception& e) {
-        // Not fatal: the page shows an empty folder; the banner says why.
+        // Not fatal: the page shows defaults; the banner says why.
         QMetaObject::invokeMethod(this, [this, what = QString::fromUtf8(e.what())] {
             emit settingsError(QStringLiteral("Read settings"), what);
         }, Qt::QueuedConnection);
     }
-    // A folder saved last time may have moved since: check it again, so the page and banner tell the truth.
-    if (!modelFolder_.isEmpty()) checkModelFolder(modelFolder_);
+}
+
+bool SettingsController::save(const char* key, const QString& value, const QString& context) {
+    try {
+        if (value.isEmpty())
+            store_.remove(key);
+        else
+            store_.set(key, value.toStdString());
+        return true;
+    } catch (const std::exception& e) {
+        emit settingsError(context, QString::fromUtf8(e.what()));
+        return false;
+    }
 }
 
 void SettingsController::setModelFolder(const QString& folder) {
     const QString cleaned = folder.trimmed();
     if (cleaned == modelFolder_) return;
-    try {
-        if (cleaned.isEmpty())
-            store_.remove(kModelFolderKey);
-        else
-            store_.set(kModelFolderKey, cleaned.toStdString());
-    } catch (const std::exception& e) {
-        emit settingsError(QStringLiteral("Save model folder"), QString::fromUtf8(e.what()));
-        return;
-    }
+    if (!save(kModelFolderKey, cleaned, QStringLiteral("Save model folder"))) return;
     modelFolder_ = cleaned;
+    setModelFolderNote({});
     emit modelFolderChanged();
-    setNote({});
-    if (!cleaned.isEmpty()) checkModelFolder(cleaned);
 }
 
 void SettingsController::setModelFolderUrl(const QUrl& url) {
     setModelFolder(url.isLocalFile() ? url.toLocalFile() : url.toString());
 }
 
-void SettingsController::setNote(const QString& note) {
+void SettingsController::setModelFolderNote(const QString& note) {
     if (note == modelFolderNote_) return;
     modelFolderNote_ = note;
     emit modelFolderNoteChanged();
 }
 
-void SettingsController::checkModelFolder(const QString& folder) {
-    const std::filesystem::path dir = folder.toStdString();
-    worker_.submit(QStringLiteral("Check model folder '%1'").arg(folder),
-                   [dir] {
-                       if (!std::filesystem::is_directory(dir))
-                           throw fathom::Error("'" + dir.string() + "' is not a folder");
-                       if (!std::filesystem::exists(dir / "config.json"))
-                           throw fathom::Error("'" + dir.string() + "' has no config.json (expected a DeepSeek V4 checkpoint folder)");
-                   },
-                   [this, folder] {
-                       if (folder != modelFolder_) return;  // a newer choice superseded this check
-                       // Honest about this build: the folder is saved, loading is not wired up yet.
-                       setNote(QStringLiteral("Saved. The folder holds config.json; this build does not load models yet."));
-                   });
+double SettingsController::temperature() const { return userTemperature_.value_or(modelTemperature_); }
+double SettingsController::topP() const { return userTopP_.value_or(modelTopP_); }
+
+QString SettingsController::samplingNote() const {
+    const QString defaults = haveModelDefaults_
+        ? QStringLiteral("the model's defaults are temperature %1, top-p %2").arg(modelTemperature_).arg(modelTopP_)
+        : QStringLiteral("no model is loaded yet, so 1.0 stands in for its defaults");
+    return (samplingFromModel() ? QStringLiteral("Using the model's defaults: ") : QStringLiteral("Your values; "))
+           + defaults + QLatin1Char('.');
+}
+
+void SettingsController::setTemperature(double value) {
+    value = std::round(qBound(0.0, value, 2.0) * 100.0) / 100.0;
+    if (userTemperature_ == value) return;
+    if (!save(kTemperatureKey, QString::number(value), QStringLiteral("Save temperature"))) return;
+    userTemperature_ = value;
+    emit samplingChanged();
+}
+
+void SettingsController::setTopP(double value) {
+    value = std::round(qBound(0.01, value, 1.0) * 100.0) / 100.0;
+    if (userTopP_ == value) return;
+    if (!save(kTopPKey, QString::number(value), QStringLiteral("Save top-p"))) return;
+    userTopP_ = value;
+    emit samplingChanged();
+}
+
+void SettingsController::setMaxReplyTokens(int value) {
+    value = qBound(1, value, 32768);
+    if (value == maxReplyTokens_) return;
+    if (!save(kMaxReplyTokensKey, QString::number(value), QStringLiteral("Save reply length"))) return;
+    maxReplyTokens_ = value;
+    emit samplingChanged();
+}
+
+void SettingsController::useModelSampling() {
+    if (!save(kTemperatureKey, {}, QStringLiteral("Reset sampling")) || !save(kTopPKey, {}, QStringLiteral("Reset sampling")))
+        return;
+    userTemperature_.reset();
+    userTopP_.reset();
+    emit samplingChanged();
+}
+
+void SettingsController::setModelDefaults(double temperature, double topP) {
+    modelTemperature_ = temperature;
+    modelTopP_ = topP;
+    haveModelDefaults_ = true;
+    emit samplingChanged();
 }
 
 }  // namespace fathom::app

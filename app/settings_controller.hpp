@@ -1,12 +1,13 @@
-// SettingsController: the settings page's values, persisted in the settings table. Choosing a model folder
-// saves it and checks it on the worker (it must hold a config.json); a failed check shows in the error banner.
+// SettingsController: the settings page's values, persisted in the settings table: the model folder (the
+// model controller loads it when it changes) and sampling, which follows the model's defaults until set.
 #pragma once
 
-#include "app/job_worker.hpp"
 #include "storage/settings_store.hpp"
 
 #include <QObject>
 #include <QUrl>
+
+#include <optional>
 
 namespace fathom::app {
 
@@ -14,31 +15,57 @@ class SettingsController : public QObject {
     Q_OBJECT
     Q_PROPERTY(QString modelFolder READ modelFolder WRITE setModelFolder NOTIFY modelFolderChanged)
     Q_PROPERTY(QString modelFolderNote READ modelFolderNote NOTIFY modelFolderNoteChanged)
+    Q_PROPERTY(double temperature READ temperature WRITE setTemperature NOTIFY samplingChanged)
+    Q_PROPERTY(double topP READ topP WRITE setTopP NOTIFY samplingChanged)
+    Q_PROPERTY(bool samplingFromModel READ samplingFromModel NOTIFY samplingChanged)
+    Q_PROPERTY(QString samplingNote READ samplingNote NOTIFY samplingChanged)
+    Q_PROPERTY(int maxReplyTokens READ maxReplyTokens WRITE setMaxReplyTokens NOTIFY samplingChanged)
 
 public:
     static constexpr const char* kModelFolderKey = "model.folder";
+    static constexpr const char* kTemperatureKey = "sampling.temperature";
+    static constexpr const char* kTopPKey = "sampling.top_p";
+    static constexpr const char* kMaxReplyTokensKey = "sampling.max_reply_tokens";
 
-    SettingsController(storage::SettingsStore& store, JobWorker& worker, QObject* parent = nullptr);
+    explicit SettingsController(storage::SettingsStore& store, QObject* parent = nullptr);
 
     QString modelFolder() const { return modelFolder_; }
     QString modelFolderNote() const { return modelFolderNote_; }
     void setModelFolder(const QString& folder);
     // For FolderDialog, which hands back a file:// URL.
     Q_INVOKABLE void setModelFolderUrl(const QUrl& url);
+    // What the model controller says about the folder (loading, loaded, cancelled).
+    void setModelFolderNote(const QString& note);
+
+    // The user's value when one is saved, else the loaded model's default (generation_config.json).
+    double temperature() const;
+    double topP() const;
+    bool samplingFromModel() const { return !userTemperature_ && !userTopP_; }
+    QString samplingNote() const;
+    int maxReplyTokens() const { return maxReplyTokens_; }
+    void setTemperature(double value);
+    void setTopP(double value);
+    void setMaxReplyTokens(int value);
+    Q_INVOKABLE void useModelSampling();
+    void setModelDefaults(double temperature, double topP);
 
 signals:
     void modelFolderChanged();
     void modelFolderNoteChanged();
+    void samplingChanged();
     void settingsError(const QString& context, const QString& message);
 
 private:
-    void setNote(const QString& note);
-    void checkModelFolder(const QString& folder);
+    // Saves or (empty value) removes a key; a failure goes to the banner and returns false.
+    bool save(const char* key, const QString& value, const QString& context);
 
     storage::SettingsStore& store_;
-    JobWorker& worker_;
     QString modelFolder_;
     QString modelFolderNote_;
+    std::optional<double> userTemperature_, userTopP_;
+    double modelTemperature_ = 1.0, modelTopP_ = 1.0;
+    bool haveModelDefaults_ = false;
+    int maxReplyTokens_ = 512;
 };
 
 }  // namespace fathom::app

@@ -5,8 +5,15 @@
 namespace fathom::app {
 
 QString StatusController::text() const {
-    if (modelName_.isEmpty()) return QString::fromUtf8(kNoModelText);
-    return QStringLiteral("Model: %1").arg(modelName_);
+    if (modelName_.isEmpty()) return detail_.isEmpty() ? QString::fromUtf8(kNoModelText) : detail_;
+    if (detail_.isEmpty()) return QStringLiteral("Model: %1").arg(modelName_);
+    return QStringLiteral("Model: %1 \u00B7 %2").arg(modelName_, detail_);
+}
+
+void StatusController::setDetail(const QString& detail) {
+    if (detail == detail_) return;
+    detail_ = detail;
+    emit textChanged();
 }
 
 void StatusController::setActiveModel(const QString& name) {

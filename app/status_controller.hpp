@@ -26,6 +26,8 @@ public:
 
     // Called by whatever loads a model (the engine worker, once the engine API exists); empty = none loaded.
     void setActiveModel(const QString& name);
+    // What the model is doing or holds (loading progress; memory, context, tokens/s), after its name.
+    void setDetail(const QString& detail);
     // `context` says what was being done ("Send message"); the newest error replaces an older one.
     void reportError(const QString& context, const QString& message);
     Q_INVOKABLE void dismissError();
@@ -36,6 +38,7 @@ signals:
 
 private:
     QString modelName_;
+    QString detail_;
     QString errorText_;
 };
 

@@ -1,5 +1,5 @@
 // The composer: a multi-line input (Enter sends, Shift+Enter starts a new line), the reasoning-mode
-// selector and the Send button.
+// selector and the Send button, which becomes Stop (Esc) while a reply is being written.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -13,8 +13,10 @@ Rectangle {
     border.color: input.activeFocus ? Theme.accent : Theme.border
     border.width: input.activeFocus ? 2 : 1
 
+    function focusInput() { input.forceActiveFocus() }
+
     function send() {
-        if (input.text.trim().length === 0)
+        if (chatController.generating || input.text.trim().length === 0)
             return
         if (chatController.sendMessage(input.text, modeSelector.currentText))
             input.clear()
@@ -67,8 +69,16 @@ Rectangle {
             }
             Item { Layout.fillWidth: true }
             Button {
+                objectName: "stopButton"
+                Accessible.name: "Stop generating"
+                visible: chatController.generating
+                text: "Stop  (Esc)"
+                onClicked: chatController.stop()
+            }
+            Button {
                 objectName: "sendButton"
                 Accessible.name: "Send"
+                visible: !chatController.generating
                 text: "Send"
                 highlighted: true
                 enabled: input.text.trim().length > 0

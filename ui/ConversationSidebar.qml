@@ -1,6 +1,8 @@
-// The conversation list: new, select, rename and delete, plus the way into Settings.
+// The conversation list: search (titles and message text), new, select, rename, delete, export to
+// Markdown or JSON, import JSON, plus the way into Settings.
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import QtQuick.Layouts
 
 Rectangle {
@@ -11,6 +13,11 @@ Rectangle {
     property bool settingsOpen: false
     signal openSettings()
     signal conversationChosen()
+
+    function focusSearch() {
+        searchField.forceActiveFocus()
+        searchField.selectAll()
+    }
 
     ColumnLayout {
         anchors.fill: parent
@@ -38,8 +45,19 @@ Rectangle {
             }
         }
 
+        TextField {
+            id: searchField
+            objectName: "searchField"
+            Accessible.name: "Search conversations"
+            placeholderText: "Search  (Ctrl+K)"
+            selectByMouse: true
+            Layout.fillWidth: true
+            onTextChanged: conversationModel.filter = text
+            Keys.onEscapePressed: text = ""
+        }
+
         Label {
-            text: "Conversations"
+            text: searchField.text.length > 0 ? "Matching conversations" : "Conversations"
             font.pixelSize: Theme.fontSmall
             font.capitalization: Font.AllUppercase
             font.letterSpacing: 0.8
@@ -113,6 +131,16 @@ Rectangle {
                                 onTriggered: renameDialog.openFor(row.conversationId, row.title)
                             }
                             MenuItem {
+                                objectName: "exportMarkdownMenuItem"
+                                text: "Export as Markdown\u2026"
+                                onTriggered: exportDialog.openFor(row.conversationId, row.title, "md")
+                            }
+                            MenuItem {
+                                objectName: "exportJsonMenuItem"
+                                text: "Export as JSON\u2026"
+                                onTriggered: exportDialog.openFor(row.conversationId, row.title, "json")
+                            }
+                            MenuItem {
                                 objectName: "deleteMenuItem"
                                 text: "Delete"
                                 onTriggered: deleteDialog.openFor(row.conversationId, row.title)
@@ -125,9 +153,18 @@ Rectangle {
             Label {
                 anchors.centerIn: parent
                 visible: list.count === 0
-                text: "No conversations yet"
+                text: searchField.text.length > 0 ? "Nothing matches" : "No conversations yet"
                 color: Theme.textMuted
             }
+        }
+
+        Button {
+            objectName: "importButton"
+            Accessible.name: "Import a conversation"
+            text: "Import JSON\u2026"
+            flat: true
+            Layout.fillWidth: true
+            onClicked: importDialog.open()
         }
 
         Button {
@@ -191,5 +228,34 @@ Rectangle {
         }
         onAccepted: chatController.deleteConversation(conversationId)
         Component.onCompleted: standardButton(Dialog.Ok).objectName = "deleteConfirmButton"
+    }
+
+    FileDialog {
+        id: exportDialog
+        objectName: "exportDialog"
+        property var conversationId: 0
+        property string format: "md"
+        function openFor(id, title, fmt) {
+            conversationId = id
+            format = fmt
+            open()
+        }
+        title: "Export conversation"
+        fileMode: FileDialog.SaveFile
+        nameFilters: format === "json" ? ["JSON (*.json)"] : ["Markdown (*.md)"]
+        defaultSuffix: format
+        onAccepted: chatController.exportConversation(conversationId, selectedFile)
+    }
+
+    FileDialog {
+        id: importDialog
+        objectName: "importDialog"
+        title: "Import a conversation (Fathom JSON export)"
+        fileMode: FileDialog.OpenFile
+        nameFilters: ["JSON (*.json)"]
+        onAccepted: {
+            if (chatController.importConversation(selectedFile) !== 0)
+                sidebar.conversationChosen()
+        }
     }
 }

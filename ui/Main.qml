@@ -24,11 +24,34 @@ ApplicationWindow {
 
     footer: StatusBar {}
 
+    // Keyboard: Ctrl+N new chat, Ctrl+K search, Esc stops a reply (Enter / Shift+Enter live in the composer).
+    Shortcut {
+        sequence: "Ctrl+N"
+        context: Qt.ApplicationShortcut
+        onActivated: {
+            chatController.newConversation()
+            window.settingsOpen = false
+            composer.focusInput()
+        }
+    }
+    Shortcut {
+        sequence: "Ctrl+K"
+        context: Qt.ApplicationShortcut
+        onActivated: sidebar.focusSearch()
+    }
+    Shortcut {
+        sequence: "Esc"
+        context: Qt.ApplicationShortcut
+        enabled: chatController.generating
+        onActivated: chatController.stop()
+    }
+
     RowLayout {
         anchors.fill: parent
         spacing: 0
 
         ConversationSidebar {
+            id: sidebar
             Layout.fillHeight: true
             Layout.preferredWidth: 290
             settingsOpen: window.settingsOpen
@@ -60,6 +83,14 @@ ApplicationWindow {
 
                 ColumnLayout {
                     spacing: 0
+                    ModelNotice {
+                        Layout.fillWidth: true
+                        Layout.maximumWidth: 900
+                        Layout.alignment: Qt.AlignHCenter
+                        Layout.margins: Theme.spacing
+                        Layout.bottomMargin: 0
+                        onOpenSettings: window.settingsOpen = true
+                    }
                     ChatView {
                         Layout.fillWidth: true
                         Layout.fillHeight: true

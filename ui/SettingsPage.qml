@@ -1,4 +1,5 @@
-// Settings: the model folder for now (a text field and a folder dialog); budgets and sampling come later.
+// Settings: the model folder (a text field and a folder dialog, or the bundled demo model) and sampling
+// (temperature and top-p, following the model's defaults until changed). Budgets come later.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Dialogs
@@ -75,6 +76,100 @@ Item {
                     wrapMode: Text.Wrap
                     color: Theme.textMuted
                     Layout.fillWidth: true
+                }
+                RowLayout {
+                    Layout.fillWidth: true
+                    spacing: Theme.spacing
+                    Label {
+                        text: "No checkpoint yet? The demo model is tiny and untrained: its replies are noise."
+                        wrapMode: Text.Wrap
+                        color: Theme.textMuted
+                        Layout.fillWidth: true
+                    }
+                    Button {
+                        objectName: "settingsDemoModelButton"
+                        text: "Use the demo model"
+                        enabled: modelController.demoModelAvailable && !modelController.loading
+                        onClicked: modelController.useDemoModel()
+                    }
+                }
+            }
+        }
+
+        Rectangle {
+            Layout.fillWidth: true
+            Layout.maximumWidth: 760
+            implicitHeight: sampling.implicitHeight + 2 * Theme.spacingLarge
+            radius: Theme.radius
+            color: Theme.window
+            border.color: Theme.border
+
+            GridLayout {
+                id: sampling
+                anchors.fill: parent
+                anchors.margins: Theme.spacingLarge
+                columns: 3
+                columnSpacing: Theme.spacing
+                rowSpacing: Theme.spacingSmall
+
+                Label {
+                    text: "Sampling"
+                    font.pixelSize: Theme.fontTitle
+                    font.weight: Font.DemiBold
+                    color: Theme.text
+                    Layout.columnSpan: 3
+                }
+                Label {
+                    objectName: "samplingNote"
+                    text: settingsController.samplingNote
+                    wrapMode: Text.Wrap
+                    color: Theme.textMuted
+                    Layout.columnSpan: 3
+                    Layout.fillWidth: true
+                }
+                Label { text: "Temperature"; color: Theme.text }
+                Slider {
+                    objectName: "temperatureSlider"
+                    Accessible.name: "Temperature"
+                    from: 0
+                    to: 2
+                    stepSize: 0.05
+                    value: settingsController.temperature
+                    Layout.fillWidth: true
+                    onMoved: settingsController.temperature = value
+                }
+                Label { text: settingsController.temperature.toFixed(2); color: Theme.textMuted; Layout.preferredWidth: 40 }
+                Label { text: "Top-p"; color: Theme.text }
+                Slider {
+                    objectName: "topPSlider"
+                    Accessible.name: "Top-p"
+                    from: 0.05
+                    to: 1
+                    stepSize: 0.05
+                    value: settingsController.topP
+                    Layout.fillWidth: true
+                    onMoved: settingsController.topP = value
+                }
+                Label { text: settingsController.topP.toFixed(2); color: Theme.textMuted; Layout.preferredWidth: 40 }
+                Label { text: "Reply length"; color: Theme.text }
+                SpinBox {
+                    objectName: "maxReplyTokensBox"
+                    Accessible.name: "Longest reply in tokens"
+                    from: 16
+                    to: 32768
+                    stepSize: 64
+                    editable: true
+                    value: settingsController.maxReplyTokens
+                    onValueModified: settingsController.maxReplyTokens = value
+                }
+                Label { text: "tokens at most"; color: Theme.textMuted }
+                Button {
+                    objectName: "useModelSamplingButton"
+                    text: "Use the model's defaults"
+                    flat: true
+                    enabled: !settingsController.samplingFromModel
+                    onClicked: settingsController.useModelSampling()
+                    Layout.columnSpan: 3
                 }
             }
         }

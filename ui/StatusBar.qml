@@ -1,11 +1,12 @@
-// The status bar: which model is active, or that none is.
+// The status bar: which model is active and what it is doing (loading with a progress bar and Cancel;
+// memory, context used, tokens/s while generating), or that none is loaded.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 
 Rectangle {
     objectName: "statusBar"
-    implicitHeight: 30
+    implicitHeight: 32
     color: Theme.sidebar
 
     Rectangle {
@@ -25,7 +26,8 @@ Rectangle {
             width: 8
             height: 8
             radius: 4
-            color: statusController.modelLoaded ? "#2e7d32" : Theme.statusIdle
+            color: statusController.modelLoaded ? (chatController.generating ? Theme.accent : "#2e7d32")
+                                                : (modelController.loading ? "#f9a825" : Theme.statusIdle)
         }
         Label {
             objectName: "statusText"
@@ -35,6 +37,26 @@ Rectangle {
             color: Theme.textMuted
             elide: Text.ElideRight
             Layout.fillWidth: true
+        }
+        ProgressBar {
+            objectName: "loadProgressBar"
+            Accessible.name: "Loading progress"
+            visible: modelController.loading
+            from: 0
+            to: 1
+            value: modelController.loadFraction
+            indeterminate: modelController.loadFraction <= 0
+            Layout.preferredWidth: 220
+        }
+        Button {
+            objectName: "cancelLoadButton"
+            Accessible.name: "Cancel loading"
+            visible: modelController.loading
+            text: "Cancel"
+            flat: true
+            font.pixelSize: Theme.fontSmall
+            implicitHeight: 30
+            onClicked: modelController.cancelLoad()
         }
     }
 }

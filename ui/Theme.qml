@@ -12,6 +12,7 @@ QtObject {
     readonly property color text: "#1f2330"
     readonly property color textMuted: "#6b7185"
     readonly property color userBubble: "#eef0fb"
+    readonly property color reasoningBackground: "#f7f8fb"
     readonly property color noticeBackground: "#fff8e1"
     readonly property color noticeBorder: "#f0d98c"
     readonly property color errorBackground: "#fdecea"

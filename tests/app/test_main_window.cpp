@@ -137,10 +137,13 @@ private slots:
             UiHarness ui(dataDir_.path());
             QVERIFY(ui.ready());
             ui.context->settings().setModelFolder(modelDir.path());
-            QTRY_VERIFY(!ui.context->settings().modelFolderNote().isEmpty());
-            QVERIFY(!ui.context->status().hasError());
-            // Choosing a folder does not pretend a model got loaded.
+            // The folder is saved and loading starts; a config.json alone is no checkpoint, and the
+            // loader says what is missing rather than pretending a model got loaded.
+            QTRY_VERIFY_WITH_TIMEOUT(ui.context->status().hasError(), 20000);
+            QVERIFY2(ui.context->status().errorText().contains(QStringLiteral("tokenizer.json")),
+                     qPrintable(ui.context->status().errorText()));
             QVERIFY(!ui.context->status().modelLoaded());
+            QVERIFY(!ui.context->model().ready());
         }
         UiHarness ui(dataDir_.path());
         QVERIFY(ui.ready());

@@ -1,0 +1,242 @@
+#include "app/engine_worker.hpp"
+
+#include "app/app_log.hpp"
+#include "fathom/engine.hpp"
+#include "fathom/tokenizer.hpp"
+
+// chat_format.hpp has a member named emit, which Qt defines as a macro: hide the macro for that header.
+#pragma push_macro("emit")
+#undef emit
+#include "fathom/chat_format.hpp"
+#pragma pop_macro("emit")
+
+#include <QDir>
+#include <QMetaObject>
+
+#include <algorithm>
+#include <chrono>
+#include <new>
+
+namespace fathom::app {
+
+namespace {
+
+std::shared_ptr<spdlog::logger> engineLog() {
+    auto logger = spdlog::get("engine");
+    return logger ? logger : appLog();
+}
+
+chat::Conversation toConversation(const GenerationRequest& request) {
+    chat::Conversation conversation;
+    const auto mode = chat::parse_mode(request.mode.toStdString());
+    if (!mode) throw Error("unknown reasoning mode '" + request.mode.toStdString() + "'");
+    conversation.mode = *mode;
+    for (const ChatTurn& turn : request.turns) {
+        chat::Message message;
+        message.role = turn.role.toStdString();
+        message.content = turn.content.toStdString();
+        if (turn.role == QLatin1String("assistant")) message.reasoning_content = turn.reasoning.toStdString();
+        conversation.messages.push_back(std::move(message));
+    }
+    return conversation;
+}
+
+}  // namespace
+
+EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<fathom::app::LoadedModel>();
+    qRegisterMetaType<fathom::app::GenerationResult>();
+    thread_.setObjectName(QStringLiteral("fathom-engine"));
+    threadContext_ = new QObject;
+    threadContext_->moveToThread(&thread_);
+    connect(&thread_, &QThread::finished, threadContext_, &QObject::deleteLater);
+    thread_.start();
+}
+
+EngineWorker::~EngineWorker() {
+    cancelLoad_ = true;
+    cancelGeneration_ = true;
+    // The engine objects belong to the worker thread: free them there, after whatever is running.
+    QMetaObject::invokeMethod(threadContext_, [this] {
+        session_.reset();
+        engine_.reset();
+        tokenizer_.reset();
+    }, Qt::BlockingQueuedConnection);
+    thread_.quit();
+    thread_.wait();
+}
+
+void EngineWorker::load(const QString& folder) {
+    cancelLoad_ = false;
+    loading_ = true;
+    QMetaObject::invokeMethod(threadContext_, [this, folder] { runLoad(folder); });
+}
+
+void EngineWorker::runLoad(const QString& folder) {
+    const std::filesystem::path dir = folder.toStdString();
+    engineLog()->info("loading model from '{}'", dir.string());
+    // The old model goes first: two models at once could need twice the memory.
+    session_.reset();
+    sessionTokens_.clear();
+    engine_.reset();
+    tokenizer_.reset();
+    QString failure;
+    bool cancelled = false;
+    try {
+        const auto tokenizerPath = dir / "tokenizer.json";
+        if (!std::filesystem::is_directory(dir)) throw Error("'" + dir.string() + "' is not a folder");
+        if (!std::filesystem::exists(tokenizerPath))
+            throw Error("'" + dir.string() + "' has no tokenizer.json (a V4 checkpoint folder ships one)");
+        LoadOptions options;
+        options.model_dir = dir;
+        options.cancel = &cancelLoad_;
+        auto lastReport = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+        options.on_progress = [&](const LoadProgress& p) {
+            // At most ~20 updates a second: the UI needs no more, and a flood of events would slow it.
+            const auto now = std::chrono::steady_clock::now();
+            if (now - lastReport < std::chrono::milliseconds(50) && p.bytes_done != p.bytes_total) return;
+            lastReport = now;
+            emit loadProgress(static_cast<qint64>(p.bytes_done), static_cast<qint64>(p.bytes_total),
+                              QString::fromStdString(p.stage));
+        };
+        auto tokenizer = std::make_unique<Tokenizer>(Tokenizer::load(tokenizerPath));
+        auto engine = Engine::load(options);
+        const ModelSummary& summary = engine->summary();
+        if (static_cast<int64_t>(tokenizer->vocab_size()) > summary.vocab_size)
+            throw Error("tokenizer.json has " + std::to_string(tokenizer->vocab_size()) +
+                        " ids but the model's vocabulary is " + std::to_string(summary.vocab_size) +
+                        ": they do not belong together");
+        tokenizer_ = std::move(tokenizer);
+        engine_ = std::move(engine);
+        session_ = engine_->new_session();
+    } catch (const Cancelled&) {
+        cancelled = true;
+        failure = QStringLiteral("loading was cancelled");
+    } catch (const std::bad_alloc&) {
+        failure = QStringLiteral("out of memory while loading the model (it needs more RAM than is free)");
+    } catch (const std::exception& e) {
+        failure = QString::fromUtf8(e.what());
+    }
+    loading_ = false;
+    if (!engine_) {
+        engineLog()->warn("loading '{}' failed: {}", dir.string(), failure.toStdString());
+        emit loadFailed(folder, failure, cancelled);
+        return;
+    }
+    const ModelSummary& s = engine_->summary();
+    LoadedModel model;
+    model.folder = folder;
+    model.name = QDir(folder).dirName();
+    model.weightBytes = static_cast<qint64>(s.weight_bytes);
+    model.maxContext = s.max_context;
+    model.defaultTemperature = s.default_temperature;
+    model.defaultTopP = s.default_top_p;
+    engineLog()->info("model '{}' loaded: {} blocks, {} bytes of weights", dir.string(), s.blocks, s.weight_bytes);
+    emit modelLoaded(model);
+}
+
+void EngineWorker::generate(const GenerationRequest& request) {
+    cancelGeneration_ = false;
+    generating_ = true;
+    QMetaObject::invokeMethod(threadContext_, [this, request] { runGenerate(request); });
+}
+
+void EngineWorker::runGenerate(const GenerationRequest& request) {
+    GenerationResult result;
+    result.mode = request.mode;
+    QString failure;
+    try {
+        if (!engine_ || !tokenizer_ || !session_) throw Error("no model is loaded");
+        const chat::Conversation conversation = toConversation(request);
+        const std::vector<TokenId> prompt = chat::encode_prompt(conversation, *tokenizer_);
+        // Reuse the session when the new prompt extends what it holds; otherwise start a fresh one.
+        std::span<const TokenId> fresh(prompt);
+        if (prompt.size() > sessionTokens_.size() &&
+            std::equal(sessionTokens_.begin(), sessionTokens_.end(), prompt.begin())) {
+            fresh = fresh.subspan(sessionTokens_.size());
+        } else {
+            session_ = engine_->new_session();
+            sessionTokens_.clear();
+        }
+        SamplingParams params;
+        params.temperature = static_cast<float>(request.temperature);
+        params.top_p = static_cast<float>(request.topP);
+        params.seed = request.seed;
+        params.max_new_tokens = request.maxNewTokens;
+
+        chat::OutputSplitter splitter(conversation.mode);
+        std::vector<TokenId> generated;
+        int64_t reasoningTokens = 0;
+        GenerationStats stats;
+        try {
+            stats = session_->generate(fresh, params, [&](int32_t token) {
+                if (splitter.in_reasoning()) ++reasoningTokens;
+                generated.push_back(token);
+                const chat::OutputDelta delta = splitter.feed_tokens(std::span<const TokenId>(&token, 1), *tokenizer_);
+                pushText(delta.reasoning, delta.answer, static_cast<qint64>(generated.size()));
+                return !cancelGeneration_.load();
+            }, &cancelGeneration_);
+        } catch (...) {
+            // A failed or cancelled prefill leaves part of the prompt in the session: start clean next time.
+            session_ = engine_->new_session();
+            sessionTokens_.clear();
+            throw;
+        }
+        const chat::OutputDelta tail = splitter.finish();
+        pushText(tail.reasoning, tail.answer, static_cast<qint64>(generated.size()));
+        sessionTokens_.insert(sessionTokens_.end(), fresh.begin(), fresh.end());
+        // The last sampled token was not fed back into the session.
+        if (!generated.empty()) sessionTokens_.insert(sessionTokens_.end(), generated.begin(), generated.end() - 1);
+
+        result.reasoning = QString::fromStdString(splitter.reasoning());
+        result.answer = QString::fromStdString(splitter.answer());
+        result.promptTokens = static_cast<int64_t>(prompt.size());
+        result.completionTokens = stats.completion_tokens;
+        result.reasoningTokens = reasoningTokens;
+        result.prefillMs = stats.prefill_seconds * 1000.0;
+        result.decodeMs = stats.decode_seconds * 1000.0;
+        result.timeToFirstTokenMs = stats.time_to_first_token_seconds * 1000.0;
+        result.finishReason = QString::fromStdString(stats.finish_reason);
+        result.contextUsed = session_->position();
+    } catch (const Cancelled&) {
+        result.finishReason = QStringLiteral("cancelled");
+        result.contextUsed = session_ ? session_->position() : 0;
+    } catch (const std::bad_alloc&) {
+        failure = QStringLiteral("out of memory while generating");
+    } catch (const std::exception& e) {
+        failure = QString::fromUtf8(e.what());
+    }
+    // Every streamed piece reaches the UI before the end does (both are queued to the same thread, in order).
+    QMetaObject::invokeMethod(this, [this, result, failure] {
+        flushText();
+        generating_ = false;
+        if (failure.isEmpty())
+            emit generationFinished(result);
+        else
+            emit generationFailed(failure);
+    }, Qt::QueuedConnection);
+    if (!failure.isEmpty()) engineLog()->warn("generation failed: {}", failure.toStdString());
+}
+
+void EngineWorker::pushText(const std::string& reasoning, const std::string& answer, qint64 tokens) {
+    std::lock_guard lock(pendingMutex_);
+    pending_.reasoning += reasoning;
+    pending_.answer += answer;
+    pending_.tokens = tokens;
+    if (pending_.flushQueued) return;
+    pending_.flushQueued = true;
+    QMetaObject::invokeMethod(this, [this] { flushText(); }, Qt::QueuedConnection);
+}
+
+void EngineWorker::flushText() {
+    PendingText taken;
+    {
+        std::lock_guard lock(pendingMutex_);
+        taken = std::move(pending_);
+        pending_ = PendingText{};
+    }
+    if (taken.reasoning.empty() && taken.answer.empty() && taken.tokens == 0) return;
+    emit textDelta(QString::fromStdString(taken.reasoning), QString::fromStdString(taken.answer), taken.tokens);
+}
+
+}  // namespace fathom::app

@@ -1,0 +1,84 @@
+// EngineWorker: the one thread that owns fathom::Engine, its tokenizer and the chat session. Loading and
+// generation run there; progress, streamed text and results come back as Qt signals on the UI thread.
+#pragma once
+
+#include "app/generation_request.hpp"
+
+#include <QObject>
+#include <QString>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+namespace fathom {
+class Engine;
+class Session;
+class Tokenizer;
+}  // namespace fathom
+
+namespace fathom::app {
+
+// What the status bar and settings show about the loaded model.
+struct LoadedModel {
+    QString name;    // the folder's name
+    QString folder;
+    qint64 weightBytes = 0;
+    qint64 maxContext = 0;
+    double defaultTemperature = 1.0, defaultTopP = 1.0;
+};
+
+class EngineWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit EngineWorker(QObject* parent = nullptr);
+    ~EngineWorker() override;  // cancels whatever runs and joins the thread
+
+    // Replaces any loaded model. Progress, then modelLoaded or loadFailed (cancelled loads say so).
+    void load(const QString& folder);
+    void cancelLoad() { cancelLoad_ = true; }
+    // Streams a reply: textDelta repeatedly, then generationFinished or generationFailed. One at a time.
+    void generate(const GenerationRequest& request);
+    void stopGeneration() { cancelGeneration_ = true; }
+
+    bool loading() const { return loading_; }
+    bool generating() const { return generating_; }
+
+signals:
+    void loadProgress(qint64 bytesDone, qint64 bytesTotal, const QString& stage);
+    void modelLoaded(const fathom::app::LoadedModel& model);
+    void loadFailed(const QString& folder, const QString& message, bool cancelled);
+    // Text to append (coalesced: one signal may carry many tokens); tokens = how many tokens so far.
+    void textDelta(const QString& reasoning, const QString& answer, qint64 tokens);
+    void generationFinished(const fathom::app::GenerationResult& result);
+    void generationFailed(const QString& message);
+
+private:
+    struct PendingText {
+        std::string reasoning, answer;
+        qint64 tokens = 0;
+        bool flushQueued = false;
+    };
+    void runLoad(const QString& folder);
+    void runGenerate(const GenerationRequest& request);
+    // Worker thread: adds text and, when no flush is queued yet, queues one on the UI thread.
+    void pushText(const std::string& reasoning, const std::string& answer, qint64 tokens);
+    void flushText();
+
+    QThread thread_;
+    QObject* threadContext_ = nullptr;  // lives on thread_: queued lambdas run there
+    // Owned by the worker thread once created; destroyed there too.
+    std::unique_ptr<fathom::Engine> engine_;
+    std::unique_ptr<fathom::Tokenizer> tokenizer_;
+    std::unique_ptr<fathom::Session> session_;
+    std::vector<int32_t> sessionTokens_;  // what the session holds, for reuse when a prompt extends it
+    std::atomic<bool> cancelLoad_{false}, cancelGeneration_{false};
+    std::atomic<bool> loading_{false}, generating_{false};
+    std::mutex pendingMutex_;
+    PendingText pending_;
+};
+
+}  // namespace fathom::app
+
+Q_DECLARE_METATYPE(fathom::app::LoadedModel)
