@@ -189,7 +189,9 @@ void linear_with(const LinearKernels& k, const Weight& w, const float* x, int64_
     constexpr int64_t kRowTile = 32, kTokenChunk = 48;
     const int64_t tiles = (w.out + kRowTile - 1) / kRowTile;
     parallel_for(tiles, [&](int64_t begin, int64_t end) {
-        std::vector<float> wt(static_cast<size_t>(kRowTile * w.in));
+        // One scratch tile per thread, kept between calls: a fresh allocation per call costs page faults.
+        thread_local std::vector<float> wt;
+        if (wt.size() < static_cast<size_t>(kRowTile * w.in)) wt.resize(static_cast<size_t>(kRowTile * w.in));
         for (int64_t tile = begin; tile < end; ++tile) {
             const int64_t r0 = tile * kRowTile, R = std::min(kRowTile, w.out - r0);
             k.decode_rows(w, r0, R, wt.data());

@@ -3,6 +3,7 @@
 // host memory read bandwidth.
 #include "bench_common.hpp"
 #include "benchmark.hpp"
+#include "forward_bytes.hpp"
 
 #include "fathom/error.hpp"
 #include "runtime/model.hpp"
@@ -16,26 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-uint64_t expert_bytes(const cpu::ExpertWeights& e) { return e.w1.bytes() + e.w2.bytes() + e.w3.bytes(); }
-
-// Bytes a single decode step reads: weights that every token uses, plus k routed experts per block.
-uint64_t decode_bytes(const runtime::Model& m) {
-    const auto& c = m.config();
-    uint64_t total = m.head_weight().bytes() + static_cast<uint64_t>(c.hidden_size) * 2;  // head + one embedding row
-    for (int64_t i = 0; i < m.num_blocks(); ++i) {
-        const auto& b = m.block_weights(i);
-        total += b.wq_a.bytes() + b.wq_b.bytes() + b.wkv.bytes() + b.wo_a.bytes() + b.wo_b.bytes() + b.gate.bytes();
-        total += (b.hc_attn.fn.size() + b.hc_ffn.fn.size()) * 4;
-        if (b.compressor) total += b.compressor->wkv.bytes() + b.compressor->wgate.bytes();
-        if (b.indexer)
-            total += b.indexer->wq_b.bytes() + b.indexer->weights_proj.bytes() + b.indexer->compressor.wkv.bytes() +
-                     b.indexer->compressor.wgate.bytes();
-        if (!b.experts.empty()) total += static_cast<uint64_t>(c.num_experts_per_tok) * expert_bytes(b.experts[0]);
-        for (const auto& s : b.shared_experts) total += expert_bytes(s);
-    }
-    return total;
-}
 
 int run(const std::vector<std::string>& args) {
     const auto dir = flag_value(args, "--model");
@@ -51,7 +32,7 @@ int run(const std::vector<std::string>& args) {
     std::vector<int64_t> tokens(static_cast<size_t>(prefill + steps));
     for (auto& t : tokens) t = static_cast<int64_t>(rng() % static_cast<uint64_t>(c.vocab_size));
 
-    const uint64_t step_bytes = decode_bytes(model);
+    const uint64_t step_bytes = decode_step_bytes(model);
     const ReadBandwidth bw = measure_read_bandwidth(size_t{1} << 30, 0, 5);
     std::printf("model %s: %lld blocks, d=%lld, %lld experts (top-%lld); threads %d\n", dir->c_str(),
                 static_cast<long long>(c.num_hidden_layers), static_cast<long long>(c.hidden_size),

@@ -1,0 +1,102 @@
+// fathom-bench gpu-forward: the CUDA forward pass on a checkpoint: load (upload) time, prefill tokens/s at several
+// lengths, decode tokens/s at several context lengths, GPU memory used; decode beside its floor (bytes per step
+// over the HBM bandwidth measured in the same run) and the ratio.
+#include "bench_common.hpp"
+#include "benchmark.hpp"
+#include "forward_bytes.hpp"
+
+#include "cuda/cuda_backend.hpp"
+#include "cuda/device_buffer.hpp"
+#include "runtime/model.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+namespace fathom::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double hbm_bandwidth() {
+    const size_t bytes = size_t{2} << 30;
+    cuda::DeviceBuffer a(bytes), b(bytes);
+    FATHOM_CUDA_CHECK(cudaMemset(a.as<uint8_t>(), 1, bytes));
+    cudaEvent_t e0, e1;
+    FATHOM_CUDA_CHECK(cudaEventCreate(&e0));
+    FATHOM_CUDA_CHECK(cudaEventCreate(&e1));
+    float best = 1e9f;
+    for (int i = 0; i < 6; ++i) {
+        FATHOM_CUDA_CHECK(cudaEventRecord(e0));
+        FATHOM_CUDA_CHECK(cudaMemcpy(b.as<uint8_t>(), a.as<uint8_t>(), bytes, cudaMemcpyDeviceToDevice));
+        FATHOM_CUDA_CHECK(cudaEventRecord(e1));
+        FATHOM_CUDA_CHECK(cudaEventSynchronize(e1));
+        float ms;
+        FATHOM_CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
+        if (i > 0) best = std::min(best, ms);
+    }
+    return 2.0 * bytes / (best * 1e-3) / 1e9;
+}
+
+int run(const std::vector<std::string>& args) {
+    const auto dir = flag_value(args, "--model");
+    if (!dir) throw Error("usage: fathom-bench gpu-forward --model DIR [--chunk N]");
+    const auto chunk = static_cast<int64_t>(positive_number_flag(args, "--chunk", 1024));
+    const double hbm = hbm_bandwidth();
+
+    auto t0 = Clock::now();
+    runtime::Model model(Checkpoint::open(*dir));
+    const double open_s = since(t0);
+    size_t free0 = 0, total = 0;
+    FATHOM_CUDA_CHECK(cudaMemGetInfo(&free0, &total));
+    t0 = Clock::now();
+    auto gpu = cuda::make_cuda_backend(model);
+    const double upload_s = since(t0);
+    size_t free1 = 0;
+    FATHOM_CUDA_CHECK(cudaMemGetInfo(&free1, &total));
+    const auto& c = model.config();
+    const uint64_t step_bytes = decode_step_bytes(model);
+    std::printf("GPU %s; model %s: %lld blocks, d=%lld, %lld experts\n", gpu->name().c_str(), dir->c_str(),
+                static_cast<long long>(c.num_hidden_layers), static_cast<long long>(c.hidden_size), static_cast<long long>(c.n_routed_experts));
+    std::printf("load: open+validate %.2f s, upload %.2f s; GPU memory for weights %.2f GiB; HBM bandwidth (d2d copy) %.0f GB/s\n",
+                open_s, upload_s, (free0 - free1) / 1073741824.0, hbm);
+
+    std::mt19937 rng(1);
+    const int64_t hc = c.hc_mult, d = c.hidden_size, L = gpu->num_blocks();
+    std::printf("%-26s %12s %14s %12s %8s\n", "phase", "tokens/s", "ms/token", "floor ms", "ratio");
+    for (int64_t context : {1024, 8192}) {
+        std::vector<int64_t> tokens(static_cast<size_t>(context + 16));
+        for (auto& t : tokens) t = static_cast<int64_t>(rng() % static_cast<uint64_t>(c.vocab_size));
+        std::vector<std::unique_ptr<BlockCache>> caches;
+        for (int64_t k = 0; k < L; ++k) caches.push_back(gpu->new_cache(k));
+        std::vector<float> logits(static_cast<size_t>(c.vocab_size));
+        auto feed = [&](int64_t b, int64_t n, bool head) {
+            std::vector<float> h(static_cast<size_t>(n * hc * d));
+            gpu->embed(tokens.data() + b, n, h.data());
+            for (int64_t k = 0; k < L; ++k) gpu->run_block(k, *caches[k], tokens.data() + b, n, h.data(), nullptr);
+            if (head) gpu->head(h.data() + (n - 1) * hc * d, 1, logits.data());
+        };
+        t0 = Clock::now();
+        for (int64_t b = 0; b < context; b += chunk) feed(b, std::min(chunk, context - b), b + chunk >= context);
+        FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+        const double prefill_s = since(t0);
+        std::printf("prefill %-18lld %12.1f %14.3f %12s %8s\n", static_cast<long long>(context), context / prefill_s,
+                    1e3 * prefill_s / context, "-", "-");
+        const int steps = 16;
+        t0 = Clock::now();
+        for (int i = 0; i < steps; ++i) feed(context + i, 1, true);
+        FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+        const double decode_s = since(t0) / steps;
+        const double floor_ms = step_bytes / (hbm * 1e9) * 1e3;
+        std::printf("decode at %-16lld %12.1f %14.3f %12.3f %8.1f\n", static_cast<long long>(context), 1.0 / decode_s,
+                    decode_s * 1e3, floor_ms, decode_s * 1e3 / floor_ms);
+    }
+    std::printf("decode floor: %.1f MB read per step over %.0f GB/s\n", step_bytes / 1e6, hbm);
+    return 0;
+}
+
+const BenchmarkRegistrar registrar({"gpu-forward", "--model DIR [--chunk N]: CUDA prefill/decode tokens/s vs the HBM floor", run});
+
+}  // namespace
+}  // namespace fathom::bench
