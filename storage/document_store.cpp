@@ -152,4 +152,26 @@ std::vector<DocumentProblem> DocumentStore::problems(int64_t document_id) {
     return result;
 }
 
+int64_t DocumentStore::part_count(int64_t document_id) {
+    Statement query(db_, "SELECT COUNT(*) FROM document_pages WHERE document_id = ?", "count document parts");
+    query.bind(1, document_id);
+    return query.step() ? query.column_int64(0) : 0;
+}
+
+int64_t DocumentStore::last_page_number(int64_t document_id) {
+    Statement query(db_, "SELECT COALESCE(MAX(page_number), 0) FROM document_pages WHERE document_id = ?",
+                    "last page number");
+    query.bind(1, document_id);
+    return query.step() ? query.column_int64(0) : 0;
+}
+
+std::vector<std::string> DocumentStore::file_paths(int64_t document_id) {
+    Statement query(db_, "SELECT file_path FROM document_pages WHERE document_id = ? AND file_path IS NOT NULL "
+                         "ORDER BY ordinal", "list document files");
+    query.bind(1, document_id);
+    std::vector<std::string> result;
+    while (query.step()) result.push_back(query.column_text(0));
+    return result;
+}
+
 }  // namespace fathom::storage

@@ -56,6 +56,10 @@ public:
     std::optional<DocumentPage> page(int64_t document_id, int64_t page_number);
     std::optional<DocumentPage> file(int64_t document_id, const std::string& file_path);
     std::vector<DocumentProblem> problems(int64_t document_id);
+    // Without reading any text: how many parts, and the highest page number and every file path.
+    int64_t part_count(int64_t document_id);
+    int64_t last_page_number(int64_t document_id);
+    std::vector<std::string> file_paths(int64_t document_id);
 
 private:
     Database& db_;

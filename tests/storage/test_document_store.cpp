@@ -64,6 +64,9 @@ TEST("a PDF's pages, metadata and problems survive reopening the file") {
     CHECK_EQ(problems.size(), size_t(1));
     CHECK_EQ(problems[0].reason, std::string("no text layer (scanned page?)"));
     CHECK_EQ(store.find_by_hash("abc123")->id, id);
+    CHECK_EQ(store.part_count(id), 3);
+    CHECK_EQ(store.last_page_number(id), 3);
+    CHECK_EQ(store.file_paths(id).size(), size_t(0));
     CHECK(!store.find_by_hash("other").has_value());
 }
 
@@ -79,6 +82,9 @@ TEST("a folder's files are found by path and deleting the document removes them"
                                           {{"node_modules", "vendored folder"}});
     CHECK_EQ(store.file(id, "src/foo.cpp")->text, std::string("int main() {}\n"));
     CHECK(!store.file(id, "src/bar.cpp").has_value());
+    CHECK_EQ(store.file_paths(id).size(), size_t(2));
+    CHECK_EQ(store.file_paths(id)[1], std::string("README.md"));
+    CHECK_EQ(store.last_page_number(id), 0);
     store.delete_document(id);
     CHECK(!store.find_document(id).has_value());
     CHECK_EQ(store.pages(id).size(), size_t(0));
