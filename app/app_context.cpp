@@ -3,6 +3,7 @@
 #include "app/app_log.hpp"
 #include "app/data_dir.hpp"
 
+#include <QDir>
 #include <QQmlContext>
 #include <QtQml/qqmlextensionplugin.h>
 
@@ -22,7 +23,14 @@ AppContext::AppContext(const QString& dataDir, QObject* parent)
       messages_(conversationStore_),
       settings_(settingsStore_),
       model_(engine_, settings_, status_),
-      chat_(conversationStore_, conversations_, messages_, status_, engine_, model_, settings_) {
+      chat_(conversationStore_, conversations_, messages_, status_, engine_, model_, settings_),
+      ingestion_(*database_, [this] {
+          // Tokens are counted with the chosen model's tokenizer; without a model folder they are not.
+          const QString folder = settings_.modelFolder();
+          return folder.isEmpty() ? QString() : QDir(folder).filePath(QStringLiteral("tokenizer.json"));
+      }) {
+    connect(&ingestion_, &ingestion::IngestionController::ingestFailed, &status_,
+            [this](const QString& message) { status_.reportError(QStringLiteral("Reading a document"), message); });
     connect(&worker_, &JobWorker::jobFailed, &status_, &StatusController::reportError);
     connect(&settings_, &SettingsController::settingsError, &status_, &StatusController::reportError);
     chat_.restore();
@@ -38,6 +46,7 @@ void AppContext::expose(QQmlContext& context) {
     context.setContextProperty(QStringLiteral("modelController"), &model_);
     context.setContextProperty(QStringLiteral("conversationModel"), &conversations_);
     context.setContextProperty(QStringLiteral("messageModel"), &messages_);
+    context.setContextProperty(QStringLiteral("ingestionController"), &ingestion_);
 }
 
 }  // namespace fathom::app

@@ -6,6 +6,7 @@
 #include "app/chat_controller.hpp"
 #include "app/conversation_list_model.hpp"
 #include "app/engine_worker.hpp"
+#include "app/ingestion/ingestion_controller.hpp"
 #include "app/job_worker.hpp"
 #include "app/message_list_model.hpp"
 #include "app/model_controller.hpp"
@@ -45,6 +46,7 @@ public:
     SettingsController& settings() { return settings_; }
     ConversationListModel& conversations() { return conversations_; }
     MessageListModel& messages() { return messages_; }
+    ingestion::IngestionController& ingestion() { return ingestion_; }
 
 private:
     QString dataDir_;
@@ -59,6 +61,7 @@ private:
     SettingsController settings_;
     ModelController model_;
     ChatController chat_;
+    ingestion::IngestionController ingestion_;  // documents: drop zone, progress, citations
 };
 
 }  // namespace fathom::app

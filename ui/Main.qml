@@ -110,5 +110,8 @@ ApplicationWindow {
                 }
             }
         }
+
+        Rectangle { Layout.fillHeight: true; Layout.preferredWidth: 1; color: Theme.border }
+        DocumentsPanel { id: documentsPanel; Layout.fillHeight: true; Layout.preferredWidth: 300 }
     }
 }
