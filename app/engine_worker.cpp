@@ -12,14 +12,24 @@
 
 #include <QDir>
 #include <QMetaObject>
+#include <QTimer>
 
 #include <algorithm>
 #include <chrono>
 #include <new>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace fathom::app {
 
 namespace {
+
+constexpr qint64 kMinFlushIntervalMs = 40;
+[[maybe_unused]] constexpr int kEngineThreadNice = 5;
 
 std::shared_ptr<spdlog::logger> engineLog() {
     auto logger = spdlog::get("engine");
@@ -51,6 +61,13 @@ EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
     threadContext_->moveToThread(&thread_);
     connect(&thread_, &QThread::finished, threadContext_, &QObject::deleteLater);
     thread_.start();
+#ifdef __linux__
+    // A little nicer than the UI thread: when cores are scarce the window keeps reacting while tokens flow.
+    QMetaObject::invokeMethod(threadContext_, [] {
+        if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kEngineThreadNice) != 0)
+            engineLog()->warn("could not lower the engine thread's priority (nice {})", kEngineThreadNice);
+    });
+#endif
 }
 
 EngineWorker::~EngineWorker() {
@@ -166,14 +183,23 @@ void EngineWorker::runGenerate(const GenerationRequest& request) {
 
         chat::OutputSplitter splitter(conversation.mode);
         std::vector<TokenId> generated;
-        int64_t reasoningTokens = 0;
+        int64_t reasoningTokens = 0, textlessTokens = 0;
+        const auto tokenizerIds = static_cast<int32_t>(tokenizer_->vocab_size());
         GenerationStats stats;
         try {
             stats = session_->generate(fresh, params, [&](int32_t token) {
                 if (splitter.in_reasoning()) ++reasoningTokens;
                 generated.push_back(token);
-                const chat::OutputDelta delta = splitter.feed_tokens(std::span<const TokenId>(&token, 1), *tokenizer_);
-                pushText(delta.reasoning, delta.answer, static_cast<qint64>(generated.size()));
+                // The model's vocabulary is padded past tokenizer.json's ids; those rows have no text. A trained
+                // model does not sample them, an untrained one does: they are counted and logged, not shown.
+                if (token < 0 || token >= tokenizerIds) {
+                    ++textlessTokens;
+                    pushText({}, {}, static_cast<qint64>(generated.size()));
+                } else {
+                    const chat::OutputDelta delta =
+                        splitter.feed_tokens(std::span<const TokenId>(&token, 1), *tokenizer_);
+                    pushText(delta.reasoning, delta.answer, static_cast<qint64>(generated.size()));
+                }
                 return !cancelGeneration_.load();
             }, &cancelGeneration_);
         } catch (...) {
@@ -182,6 +208,9 @@ void EngineWorker::runGenerate(const GenerationRequest& request) {
             sessionTokens_.clear();
             throw;
         }
+        if (textlessTokens > 0)
+            engineLog()->warn("{} of {} generated ids lie past tokenizer.json's {} ids (vocabulary padding) and have no text",
+                              textlessTokens, generated.size(), tokenizerIds);
         const chat::OutputDelta tail = splitter.finish();
         pushText(tail.reasoning, tail.answer, static_cast<qint64>(generated.size()));
         sessionTokens_.insert(sessionTokens_.end(), fresh.begin(), fresh.end());
@@ -225,7 +254,12 @@ void EngineWorker::pushText(const std::string& reasoning, const std::string& ans
     pending_.tokens = tokens;
     if (pending_.flushQueued) return;
     pending_.flushQueued = true;
-    QMetaObject::invokeMethod(this, [this] { flushText(); }, Qt::QueuedConnection);
+    // At most one update per kMinFlushInterval: each one re-lays out the growing Markdown reply on the UI
+    // thread, and a flood of them (one per token) is what would make the window stutter.
+    QMetaObject::invokeMethod(this, [this] {
+        const qint64 sinceLast = lastFlush_.isValid() ? lastFlush_.elapsed() : kMinFlushIntervalMs;
+        QTimer::singleShot(std::max<qint64>(0, kMinFlushIntervalMs - sinceLast), this, [this] { flushText(); });
+    }, Qt::QueuedConnection);
 }
 
 void EngineWorker::flushText() {
@@ -235,6 +269,7 @@ void EngineWorker::flushText() {
         taken = std::move(pending_);
         pending_ = PendingText{};
     }
+    lastFlush_.start();
     if (taken.reasoning.empty() && taken.answer.empty() && taken.tokens == 0) return;
     emit textDelta(QString::fromStdString(taken.reasoning), QString::fromStdString(taken.answer), taken.tokens);
 }

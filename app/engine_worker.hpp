@@ -4,6 +4,7 @@
 
 #include "app/generation_request.hpp"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QString>
 #include <QThread>
@@ -77,6 +78,7 @@ private:
     std::atomic<bool> loading_{false}, generating_{false};
     std::mutex pendingMutex_;
     PendingText pending_;
+    QElapsedTimer lastFlush_;  // UI thread only
 };
 
 }  // namespace fathom::app
