@@ -395,7 +395,6 @@ void CudaBackend::moe(const DeviceBlock& b, const float* x, const DeviceBuffer& 
         swiglu(g.as<float>(), v.as<float>(), dw.as<float>(), n, inter, limit, nullptr);
         linear(e.w2.view(), g.as<float>(), n, y.as<float>());
         scatter_add_rows(y.as<float>(), drows.as<int32_t>(), n, d, out, nullptr);
-        FATHOM_CUDA_CHECK(cudaDeviceSynchronize());  // the per-expert buffers die with this scope
     };
     std::vector<std::vector<int32_t>> rows(static_cast<size_t>(E));
     std::vector<std::vector<float>> row_weights(static_cast<size_t>(E));
