@@ -18,9 +18,9 @@ struct Run {
     QByteArray out, err;
 };
 
-Run run(const QStringList& args) {
+Run run(const QStringList& args, const QString& program = QStringLiteral(FATHOM_INGEST_PATH)) {
     QProcess p;
-    p.start(QStringLiteral(FATHOM_INGEST_PATH), args);
+    p.start(program, args);
     p.waitForFinished(30000);
     return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
 }
@@ -76,6 +76,17 @@ TEST("usage errors exit 64, an unreadable PDF exits 1 with the reason") {
     const Run r = run({dir.filePath("bad.pdf"), "--no-tokens"});
     CHECK_EQ(r.code, 1);
     CHECK(r.err.contains("poppler cannot open it"));
+}
+
+TEST("fathom-cli ingest hands over to fathom-ingest with the same arguments") {
+    application();
+    QTemporaryDir dir;
+    writeFile(dir.filePath("f/a.txt"), "alpha\n");
+    const Run r = run({"ingest", dir.filePath("f"), "--json", "--no-tokens"}, QStringLiteral(FATHOM_CLI_PATH));
+    CHECK_EQ(r.code, 0);
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    CHECK_EQ(o.value("kind").toString(), QStringLiteral("folder"));
+    CHECK_EQ(o.value("files").toArray().size(), qsizetype(1));
 }
 
 UNIT_MAIN()
