@@ -69,7 +69,7 @@ ColumnLayout {
                     anchors.margins: Theme.spacing
                     wrapMode: Text.Wrap
                     text: chatController.replyNotice
-                    color: "#5d4a00"
+                    color: Theme.noticeText
                 }
             }
         }

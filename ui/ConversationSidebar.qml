@@ -91,7 +91,7 @@ Rectangle {
                 height: 54
                 background: Rectangle {
                     radius: 8
-                    color: row.current ? Theme.sidebarSelected : (row.hovered ? "#eceef5" : "transparent")
+                    color: row.current ? Theme.sidebarSelected : (row.hovered ? Theme.sidebarHover : "transparent")
                 }
                 onClicked: {
                     chatController.selectConversation(conversationId)

@@ -16,7 +16,7 @@ ApplicationWindow {
     title: chatController.currentTitle.length > 0 ? chatController.currentTitle + " \u2014 Fathom" : "Fathom"
     color: Theme.window
 
-    Material.theme: Material.Light
+    Material.theme: Theme.dark ? Material.Dark : Material.Light
     Material.accent: Theme.accent
     Material.primary: Theme.accent
 

@@ -82,7 +82,7 @@ Item {
                         visible: message.reasoningOpen
                         text: message.reasoning
                         textFormat: Text.PlainText
-                        wrapMode: Text.Wrap
+                        wrapMode: Text.WrapAtWordBoundaryOrAnywhere
                         font.pixelSize: Theme.fontSmall
                         color: Theme.textMuted
                         Layout.fillWidth: true
@@ -98,7 +98,7 @@ Item {
                 textFormat: message.fromUser ? TextEdit.PlainText : TextEdit.MarkdownText
                 readOnly: true
                 selectByMouse: true
-                wrapMode: TextEdit.Wrap
+                wrapMode: TextEdit.WrapAtWordBoundaryOrAnywhere
                 font.pixelSize: Theme.fontBody
                 color: Theme.text
                 selectionColor: Theme.accentSoft
@@ -128,6 +128,7 @@ Item {
 
             RowLayout {
                 id: metaRow
+                Layout.fillWidth: !message.fromUser
                 Layout.alignment: message.fromUser ? Qt.AlignRight : Qt.AlignLeft
                 spacing: Theme.spacingSmall
                 Label {
@@ -138,12 +139,16 @@ Item {
                     font.pixelSize: Theme.fontSmall
                     color: Theme.textMuted
                 }
+                // Takes the room left and wraps, so a narrow chat column never pushes the bubble wider.
                 Label {
                     objectName: "messageStats" + message.index
                     visible: message.statsText.length > 0
                     text: "\u00B7 " + message.statsText
                     font.pixelSize: Theme.fontSmall
                     color: Theme.textMuted
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                    Layout.minimumWidth: 0
                 }
                 ToolButton {
                     objectName: "copyButton" + message.index

@@ -27,7 +27,7 @@ Rectangle {
             objectName: "modelNoticeText"
             Layout.fillWidth: true
             wrapMode: Text.Wrap
-            color: "#5d4a00"
+            color: Theme.noticeText
             textFormat: Text.StyledText
             text: notice.offerDemo
                   ? (modelController.demoModelAvailable

@@ -26,8 +26,8 @@ Rectangle {
             width: 8
             height: 8
             radius: 4
-            color: statusController.modelLoaded ? (chatController.generating ? Theme.accent : "#2e7d32")
-                                                : (modelController.loading ? "#f9a825" : Theme.statusIdle)
+            color: statusController.modelLoaded ? (chatController.generating ? Theme.accent : Theme.statusReady)
+                                                : (modelController.loading ? Theme.statusBusy : Theme.statusIdle)
         }
         Label {
             objectName: "statusText"

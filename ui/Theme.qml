@@ -1,24 +1,32 @@
 // The shared palette, type scale and spacing, so the views agree on one visual hierarchy.
+// Light or dark follows the system: a dark system palette (its window colour) selects the dark set.
 pragma Singleton
 import QtQuick
 
 QtObject {
-    readonly property color accent: "#3f51b5"
-    readonly property color accentSoft: "#e8eaf6"
-    readonly property color window: "#ffffff"
-    readonly property color sidebar: "#f4f5f9"
-    readonly property color sidebarSelected: "#e3e6f3"
-    readonly property color border: "#e0e2ea"
-    readonly property color text: "#1f2330"
-    readonly property color textMuted: "#6b7185"
-    readonly property color userBubble: "#eef0fb"
-    readonly property color reasoningBackground: "#f7f8fb"
-    readonly property color noticeBackground: "#fff8e1"
-    readonly property color noticeBorder: "#f0d98c"
-    readonly property color errorBackground: "#fdecea"
-    readonly property color errorBorder: "#f5b7b1"
-    readonly property color errorText: "#8e1c12"
+    readonly property SystemPalette systemPalette: SystemPalette { colorGroup: SystemPalette.Active }
+    readonly property bool dark: systemPalette.window.hslLightness < 0.5
+
+    readonly property color accent: dark ? "#8c9eff" : "#3f51b5"
+    readonly property color accentSoft: dark ? "#2f3552" : "#e8eaf6"
+    readonly property color window: dark ? "#1c1e24" : "#ffffff"
+    readonly property color sidebar: dark ? "#23262e" : "#f4f5f9"
+    readonly property color sidebarSelected: dark ? "#333848" : "#e3e6f3"
+    readonly property color sidebarHover: dark ? "#2b2f3a" : "#eceef5"
+    readonly property color border: dark ? "#363a46" : "#e0e2ea"
+    readonly property color text: dark ? "#e6e8ef" : "#1f2330"
+    readonly property color textMuted: dark ? "#9aa0b4" : "#6b7185"
+    readonly property color userBubble: dark ? "#2a2f45" : "#eef0fb"
+    readonly property color reasoningBackground: dark ? "#22252d" : "#f7f8fb"
+    readonly property color noticeBackground: dark ? "#3a3320" : "#fff8e1"
+    readonly property color noticeBorder: dark ? "#6b5a26" : "#f0d98c"
+    readonly property color noticeText: dark ? "#f0dca0" : "#5d4a00"
+    readonly property color errorBackground: dark ? "#3d2220" : "#fdecea"
+    readonly property color errorBorder: dark ? "#7a3a33" : "#f5b7b1"
+    readonly property color errorText: dark ? "#ffb4a9" : "#8e1c12"
     readonly property color statusIdle: "#9aa0b4"
+    readonly property color statusReady: dark ? "#66bb6a" : "#2e7d32"
+    readonly property color statusBusy: "#f9a825"
 
     readonly property int spacingSmall: 6
     readonly property int spacing: 12

@@ -11,6 +11,7 @@
 #include <QDir>
 #include <QFile>
 #include <QGuiApplication>
+#include <QPalette>
 #include <QQuickStyle>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -291,6 +292,64 @@ private slots:
         QCOMPARE(ui.context->status().text(), QString::fromUtf8(fathom::app::StatusController::kNoModelText));
         saveScreenshot(ui, QStringLiteral("bad-model-folder.png"));
         ui.context->settings().setModelFolder(QString());
+    }
+
+    void markdownRepliesRenderCodeBlocksAndFollowADarkPalette() {
+        // A stored reply with Markdown (the noise model writes none), brought in through JSON import.
+        QTemporaryDir out;
+        const QString json = QDir(out.path()).filePath(QStringLiteral("markdown.json"));
+        QFile file(json);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"format": "fathom-conversation", "version": 1, "title": "Markdown rendering",
+  "messages": [
+    {"role": "user", "content": "Show me a loop in C++", "mode": "think"},
+    {"role": "assistant", "mode": "think", "completion_tokens": 61, "decode_ms": 1200, "time_to_first_token_ms": 85,
+     "reasoning": "The user wants a short example. A range-based for loop is the idiomatic choice.",
+     "content": "Here is a **range-based** loop:
+
+```cpp
+for (int x : values)
+    total += x;
+```
+
+- it reads every element
+- `total` must start at 0"}
+  ]})");
+        file.close();
+        // A dark system palette, as a dark desktop gives the app.
+        const QPalette before = QGuiApplication::palette();
+        QPalette dark = before;
+        dark.setColor(QPalette::Window, QColor(0x20, 0x20, 0x24));
+        dark.setColor(QPalette::WindowText, QColor(0xee, 0xee, 0xee));
+        QGuiApplication::setPalette(dark);
+        {
+            UiHarness ui(dataDir_.path());
+            QVERIFY(ui.ready());
+            showWindow(ui);
+            ui.context->settings().setModelFolder(QString());
+            QVERIFY(ui.context->chat().importConversation(QUrl::fromLocalFile(json)) > 0);
+            QTRY_VERIFY(ui.item("messageText1"));
+            QQuickItem* answer = ui.item("messageText1");
+            QCOMPARE(answer->property("textFormat").toInt(), int(Qt::MarkdownText));
+            // Rendered, not shown raw: the fences and emphasis markers are gone, the code is there.
+            QString shown;
+            QVERIFY(QMetaObject::invokeMethod(answer, "getText", Q_RETURN_ARG(QString, shown), Q_ARG(int, 0),
+                                              Q_ARG(int, answer->property("length").toInt())));
+            QVERIFY2(!shown.contains(QStringLiteral("```")) && !shown.contains(QStringLiteral("**")), qPrintable(shown));
+            QVERIFY2(shown.contains(QStringLiteral("for (int x : values)")), qPrintable(shown));
+            QVERIFY(ui.click("reasoningToggle1"));  // stored replies start folded
+            QTRY_VERIFY(ui.item("reasoningText1")->isVisible());
+            // The window follows the dark palette.
+            QVERIFY(ui.window->color().lightnessF() < 0.5);
+            saveScreenshot(ui, QStringLiteral("markdown-dark.png"));
+        }
+        QGuiApplication::setPalette(before);
+        UiHarness ui(dataDir_.path());
+        QVERIFY(ui.ready());
+        showWindow(ui);
+        QVERIFY(ui.window->color().lightnessF() > 0.5);
+        QTRY_VERIFY(ui.item("messageText1"));
+        saveScreenshot(ui, QStringLiteral("markdown-light.png"));
     }
 
 private:
