@@ -3,6 +3,7 @@
 // It lives in app/ because it needs Qt and poppler, which the engine's fathom-cli must not depend on.
 #include "app/ingestion/ingest_storage.hpp"
 #include "app/ingestion/ingester.hpp"
+#include "app/ingestion/prompt_builder.hpp"
 #include "fathom/error.hpp"
 #include "fathom/tokenizer.hpp"
 #include "storage/database.hpp"
@@ -23,9 +24,10 @@
 namespace {
 const char* kUsage =
     "usage: fathom-ingest PATH [--json] [--tokenizer tokenizer.json | --no-tokens] [--db fathom.db]\n"
-    "                     [--timeout SECONDS] [--max-file-bytes N] [--threads N]\n"
+    "                     [--timeout SECONDS] [--max-file-bytes N] [--threads N] [--prompt-budget TOKENS]\n"
     "  PATH: a PDF, a folder or git repository, or a text file\n"
-    "  --db: also store the document in this database (as the app does)\n";
+    "  --db: also store the document in this database (as the app does)\n"
+    "  --prompt-budget: also lay the document out for a prompt (page/file markers) within TOKENS and time it\n";
 
 struct Args {
     QString path;
@@ -33,6 +35,7 @@ struct Args {
     bool countTokens = true;
     QString tokenizer = QStringLiteral(FATHOM_DEFAULT_TOKENIZER);
     QString db;
+    int64_t promptBudget = 0;
     fathom::ingestion::IngestOptions options;
 };
 
@@ -58,6 +61,7 @@ Args parse(const QStringList& argv) {
         else if (a == "--timeout") args.options.pdf.silenceTimeoutMs = int(number() * 1000);
         else if (a == "--max-file-bytes") args.options.folder.maxFileBytes = number();
         else if (a == "--threads") args.options.tokenThreads = int(number());
+        else if (a == "--prompt-budget") args.promptBudget = number();
         else if (a == "-h" || a == "--help") throw fathom::Error("help");
         else if (a.startsWith("--")) throw fathom::Error("unknown option " + a.toStdString());
         else if (args.path.isEmpty()) args.path = a;
@@ -102,6 +106,30 @@ QJsonObject report(const fathom::ingestion::IngestResult& r, double storeSeconds
     return out;
 }
 
+// The document as the prompt builder lays it out, timed: the last step before a question can be asked.
+QJsonObject promptReport(const fathom::ingestion::IngestResult& r, int64_t budget, const fathom::Tokenizer& tokenizer) {
+    QElapsedTimer timer;
+    timer.start();
+    fathom::ingestion::PromptDocument document;
+    document.document.id = 1;
+    document.document.kind = fathom::ingestion::kindName(r.kind).toStdString();
+    document.document.title = r.title.toStdString();
+    document.treeSummary = r.treeSummary.toStdString();
+    for (const auto& part : r.parts) {
+        fathom::storage::DocumentPage page;
+        if (part.pageNumber) page.page_number = *part.pageNumber;
+        else page.file_path = part.filePath.toStdString();
+        page.text = part.text.toStdString();
+        page.has_text = part.hasText;
+        document.parts.push_back(std::move(page));
+    }
+    const auto block = fathom::ingestion::buildDocumentBlock({document}, {budget, true}, tokenizer);
+    QJsonArray omitted;
+    for (const auto& o : block.omittedSummary) omitted.append(QString::fromStdString(o));
+    return {{"budget", qint64(budget)}, {"tokens", qint64(block.tokenCount)}, {"includedParts", qint64(block.includedParts)},
+            {"omittedParts", qint64(block.omittedParts)}, {"omitted", omitted}, {"seconds", double(timer.nsecsElapsed()) / 1e9}};
+}
+
 void printHuman(const QJsonObject& o) {
     const bool pdf = o.contains("pages");
     const QJsonArray parts = o.value(pdf ? "pages" : "files").toArray();
@@ -121,6 +149,13 @@ void printHuman(const QJsonObject& o) {
                 t.value("totalSeconds").toDouble(), t.value("partsPerSecond").toDouble(), pdf ? "pages" : "files",
                 t.value("tokensPerSecond").toDouble());
     if (o.contains("documentId")) std::printf("stored as document %lld\n", (long long)o.value("documentId").toInteger());
+    if (o.contains("prompt")) {
+        const QJsonObject p = o.value("prompt").toObject();
+        std::printf("prompt block: %lld tokens of a %lld budget, %lld parts in, %lld left out, built in %.3f s\n",
+                    (long long)p.value("tokens").toInteger(), (long long)p.value("budget").toInteger(),
+                    (long long)p.value("includedParts").toInteger(), (long long)p.value("omittedParts").toInteger(),
+                    p.value("seconds").toDouble());
+    }
 }
 }  // namespace
 
@@ -153,7 +188,13 @@ int main(int argc, char** argv) {
             id = fathom::ingestion::storeIngest(documents, result);
         }
         const double storeSeconds = args.db.isEmpty() ? 0.0 : double(store.nsecsElapsed()) / 1e9;
-        const QJsonObject out = report(result, storeSeconds, id, args.countTokens, double(total.nsecsElapsed()) / 1e9);
+        QJsonObject prompt;
+        if (args.promptBudget > 0) {
+            if (!tokenizer) throw fathom::Error("--prompt-budget needs the tokenizer (drop --no-tokens)");
+            prompt = promptReport(result, args.promptBudget, *tokenizer);
+        }
+        QJsonObject out = report(result, storeSeconds, id, args.countTokens, double(total.nsecsElapsed()) / 1e9);
+        if (!prompt.isEmpty()) out.insert("prompt", prompt);
         if (args.json) std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Indented).constData());
         else printHuman(out);
         return 0;
