@@ -86,6 +86,7 @@ void ChatController::restore() {
 }
 
 void ChatController::setCurrent(qint64 id) {
+    cancelEdit();
     messages_.showConversation(id);
     currentId_ = id;
     emit currentConversationChanged();
@@ -235,6 +236,47 @@ bool ChatController::regenerate() {
 void ChatController::copyMessage(int row) {
     if (row < 0 || row >= messages_.rowCount()) return;
     QGuiApplication::clipboard()->setText(messages_.contentAt(row));
+}
+
+QString ChatController::startEdit(int row) {
+    if (generating_ || row < 0 || row >= messages_.rowCount() || messages_.roleAt(row) != QLatin1String("user"))
+        return {};
+    editingRow_ = row;
+    emit editingChanged();
+    return messages_.contentAt(row);
+}
+
+void ChatController::cancelEdit() {
+    if (editingRow_ < 0) return;
+    editingRow_ = -1;
+    emit editingChanged();
+}
+
+qint64 ChatController::sendEdit(const QString& text, const QString& mode) {
+    const int row = editingRow_;
+    const QString trimmed = text.trimmed();
+    if (row < 0 || trimmed.isEmpty() || generating_) return 0;
+    qint64 branch = 0;
+    const bool created = guarded(QStringLiteral("Edit message"), [&] {
+        const QString title = currentTitle() + QStringLiteral(" (edited)");
+        branch = store_.create_conversation(title.toStdString()).id;
+        try {
+            for (int i = 0; i < row; ++i) {
+                storage::Message copy = messages_.at(i);
+                copy.id = 0;
+                copy.conversation_id = branch;
+                store_.append_message(copy);
+            }
+        } catch (...) {
+            store_.delete_conversation(branch);  // no half-copied branch left behind
+            throw;
+        }
+        conversations_.reload();
+        setCurrent(branch);
+    });
+    if (!created) return 0;
+    appLog()->info("message {} edited: conversation {} continues as branch {}", row, currentId_, branch);
+    return sendMessage(trimmed, mode) ? branch : 0;
 }
 
 bool ChatController::renameConversation(qint64 id, const QString& title) {

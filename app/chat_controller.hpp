@@ -23,6 +23,7 @@ class ChatController : public QObject {
     Q_PROPERTY(QStringList reasoningModes READ reasoningModes CONSTANT)
     Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
     Q_PROPERTY(bool canRegenerate READ canRegenerate NOTIFY generatingChanged)
+    Q_PROPERTY(int editingRow READ editingRow NOTIFY editingChanged)  // -1 when no message is being edited
 
 public:
     static constexpr const char* kDefaultTitle = "New conversation";
@@ -37,6 +38,7 @@ public:
     QStringList reasoningModes() const;
     bool generating() const { return generating_; }
     bool canRegenerate() const;
+    int editingRow() const { return editingRow_; }
 
     // Reads the stored conversations and shows the most recent one (start-up, "restart" in tests).
     void restore();
@@ -52,6 +54,12 @@ public:
     // Replaces the last reply with a new one (same prompt, next seed).
     Q_INVOKABLE bool regenerate();
     Q_INVOKABLE void copyMessage(int row);
+    // Editing a user message: the composer takes its text; sending continues from there in a new branch,
+    // a copy of the conversation up to that message, so the original conversation (the old branch) stays.
+    Q_INVOKABLE QString startEdit(int row);
+    Q_INVOKABLE void cancelEdit();
+    // Returns the new branch's id (0 when nothing was created, with the reason in the banner).
+    Q_INVOKABLE qint64 sendEdit(const QString& text, const QString& mode);
     Q_INVOKABLE bool renameConversation(qint64 id, const QString& title);
     Q_INVOKABLE bool deleteConversation(qint64 id);
     // Writes the conversation to `file`: Markdown for .md, JSON for .json. Returns false on failure.
@@ -63,6 +71,7 @@ signals:
     void currentConversationChanged();
     void replyNoticeChanged();
     void generatingChanged();
+    void editingChanged();
     void messageStored(qint64 conversationId);
     void replyFinished(qint64 conversationId);
 
@@ -87,6 +96,7 @@ private:
     qint64 currentId_ = 0;
     qint64 replyConversationId_ = 0;  // the conversation the streamed reply belongs to
     bool generating_ = false;
+    int editingRow_ = -1;
     uint64_t seed_ = 0;  // advanced per reply so Regenerate gives a different one
 };
 

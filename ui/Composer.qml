@@ -18,8 +18,27 @@ Rectangle {
     function send() {
         if (chatController.generating || input.text.trim().length === 0)
             return
+        if (chatController.editingRow >= 0) {
+            if (chatController.sendEdit(input.text, modeSelector.currentText) !== 0)
+                input.clear()
+            return
+        }
         if (chatController.sendMessage(input.text, modeSelector.currentText))
             input.clear()
+    }
+
+    // Editing a sent message: its text comes into the input; sending branches the conversation there.
+    Connections {
+        target: chatController
+        function onEditingChanged() {
+            if (chatController.editingRow >= 0) {
+                input.text = messageModel.contentAt(chatController.editingRow)
+                input.forceActiveFocus()
+                input.cursorPosition = input.length
+            } else {
+                input.clear()
+            }
+        }
     }
 
     ColumnLayout {
@@ -27,6 +46,27 @@ Rectangle {
         anchors.fill: parent
         anchors.margins: Theme.spacing
         spacing: Theme.spacingSmall
+
+        RowLayout {
+            objectName: "editingBar"
+            visible: chatController.editingRow >= 0
+            Layout.fillWidth: true
+            spacing: Theme.spacingSmall
+            Label {
+                text: "Editing a message: sending continues from it in a new branch; this conversation stays as it is."
+                wrapMode: Text.Wrap
+                font.pixelSize: Theme.fontSmall
+                color: Theme.textMuted
+                Layout.fillWidth: true
+            }
+            Button {
+                objectName: "cancelEditButton"
+                text: "Cancel"
+                flat: true
+                font.pixelSize: Theme.fontSmall
+                onClicked: chatController.cancelEdit()
+            }
+        }
 
         ScrollView {
             Layout.fillWidth: true
@@ -48,6 +88,12 @@ Rectangle {
                     composer.send()
                 }
                 Keys.onEnterPressed: (event) => composer.send()
+                Keys.onEscapePressed: (event) => {
+                    if (chatController.editingRow >= 0)
+                        chatController.cancelEdit()
+                    else
+                        event.accepted = false
+                }
             }
         }
 

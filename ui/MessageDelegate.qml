@@ -162,6 +162,17 @@ Item {
                     ToolTip.text: "Copy the message text"
                 }
                 ToolButton {
+                    objectName: "editButton" + message.index
+                    Accessible.name: "Edit message"
+                    visible: message.fromUser && !chatController.generating
+                    text: "Edit"
+                    font.pixelSize: Theme.fontSmall
+                    implicitHeight: 28
+                    onClicked: chatController.startEdit(message.index)
+                    ToolTip.visible: hovered
+                    ToolTip.text: "Edit and continue from here in a new branch"
+                }
+                ToolButton {
                     objectName: "regenerateButton" + message.index
                     Accessible.name: "Regenerate reply"
                     visible: !message.fromUser && message.isLast && chatController.canRegenerate

@@ -294,6 +294,50 @@ private slots:
         ui.context->settings().setModelFolder(QString());
     }
 
+    void editingAMessageContinuesInABranchAndKeepsTheOld() {
+        UiHarness ui(dataDir_.path());
+        QVERIFY(ui.ready());
+        showWindow(ui);
+        ui.context->model().useDemoModel();
+        QTRY_VERIFY_WITH_TIMEOUT(ui.context->model().ready(), 30000);
+        ui.context->settings().setMaxReplyTokens(8);
+        auto& chat = ui.context->chat();
+        chat.newConversation();
+        QVERIFY(chat.sendMessage(QStringLiteral("First question"), QStringLiteral("standard")));
+        QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), 60000);
+        QVERIFY(chat.sendMessage(QStringLiteral("Second question"), QStringLiteral("standard")));
+        QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), 60000);
+        const qint64 original = chat.currentConversationId();
+        QCOMPARE(ui.context->messages().rowCount(), 4);
+
+        QTRY_VERIFY(ui.item("editButton2") && ui.item("editButton2")->isVisible());
+        QVERIFY(ui.click("editButton2"));
+        QTRY_COMPARE(chat.editingRow(), 2);
+        QQuickItem* input = ui.item("composerInput");
+        QCOMPARE(input->property("text").toString(), QStringLiteral("Second question"));
+        QVERIFY(ui.item("editingBar")->isVisible());
+        saveScreenshot(ui, QStringLiteral("edit-message.png"));
+        input->setProperty("text", QString());
+        ui.type(QStringLiteral("Second question, edited"));
+        QTest::keyClick(ui.window, Qt::Key_Return);
+        QTRY_VERIFY(chat.currentConversationId() != original);
+        QTRY_VERIFY_WITH_TIMEOUT(!chat.generating() && ui.context->messages().rowCount() == 4, 60000);
+        const auto& branch = ui.context->messages();
+        QCOMPARE(branch.contentAt(0), QStringLiteral("First question"));
+        QCOMPARE(branch.roleAt(1), QStringLiteral("assistant"));
+        QCOMPARE(branch.contentAt(2), QStringLiteral("Second question, edited"));
+        QCOMPARE(branch.roleAt(3), QStringLiteral("assistant"));
+        QCOMPARE(chat.currentTitle(), QStringLiteral("First question (edited)"));
+        QCOMPARE(chat.editingRow(), -1);
+        // The old branch is untouched.
+        fathom::storage::Database db(ui.context->database().path());
+        fathom::storage::ConversationStore store(db);
+        const auto old = store.messages(original);
+        QCOMPARE(old.size(), size_t(4));
+        QCOMPARE(old[2].content, std::string("Second question"));
+        QCOMPARE(QString::fromStdString(old[1].content), branch.contentAt(1));  // the shared part was copied
+    }
+
     void markdownRepliesRenderCodeBlocksAndFollowADarkPalette() {
         // A stored reply with Markdown (the noise model writes none), brought in through JSON import.
         QTemporaryDir out;
