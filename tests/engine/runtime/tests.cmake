@@ -4,9 +4,12 @@ set(FATHOM_TINY_A ${FATHOM_SHARED_DIR}/fixtures/v4-tiny-a)
 add_test(NAME engine_runtime_golden_v4_tiny_a
   COMMAND sh -c "$<TARGET_FILE:fathom-cli> eval --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a.safetensors && $<TARGET_FILE:fathom-cli> check --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a.safetensors --blocks-only")
 set_tests_properties(engine_runtime_golden_v4_tiny_a PROPERTIES LABELS "engine;golden" TIMEOUT 300 FIXTURES_SETUP tiny_a_eval)
-add_test(NAME engine_runtime_golden_v4_tiny_a_chunked
-  COMMAND sh -c "$<TARGET_FILE:fathom-cli> eval --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --prefill-chunk 7 --out ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a-c7.safetensors && $<TARGET_FILE:fathom-cli> check --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a-c7.safetensors --blocks-only")
-set_tests_properties(engine_runtime_golden_v4_tiny_a_chunked PROPERTIES LABELS "engine;golden" TIMEOUT 300)
+# Chunked prefill whose chunks cut compression blocks (4 and 128) anywhere.
+foreach(c 1 7 64)
+  add_test(NAME engine_runtime_golden_v4_tiny_a_chunk_${c}
+    COMMAND sh -c "$<TARGET_FILE:fathom-cli> eval --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --prefill-chunk ${c} --out ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a-c${c}.safetensors && $<TARGET_FILE:fathom-cli> check --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-v4-tiny-a-c${c}.safetensors --blocks-only")
+  set_tests_properties(engine_runtime_golden_v4_tiny_a_chunk_${c} PROPERTIES LABELS "engine;golden" TIMEOUT 300)
+endforeach()
 
 # Snapshot, store in a SQLite prefix cache, drop, restore, continue: the logits must not change by a bit, for
 # N inside and at the edge of compression blocks (N mod 4 and N mod 128 nonzero, and both zero), in prefill and
