@@ -31,8 +31,9 @@ IngestionController::IngestionController(storage::Database& database, std::funct
 
 IngestionController::~IngestionController() {
     if (thread_) {
-        cancel_ = true;
+        cancel_ = true;  // the ingest stops at its next check; its queued finish() dies with this object
         thread_->wait();
+        delete thread_;
     }
 }
 
