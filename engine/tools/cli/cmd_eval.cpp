@@ -82,6 +82,7 @@ int run_eval(const Args& args) {
         if (debug) {
             for (const char* k : {"attn_in", "attn_out", "ffn_in", "ffn_out"}) out.declare("prefill." + p + "." + k, DType::F32, {T, d});
             out.declare("prefill." + p + ".kv", DType::F32, {T, c.head_dim});
+            out.declare("e2e." + p + ".out", DType::F32, {T, hc, d});
             if (c.compress_ratio(n) > 0) out.declare("prefill." + p + ".compressed_kv", DType::F32, {T / c.compress_ratio(n), c.head_dim});
             if (c.compress_ratio(n) == 4) out.declare("prefill." + p + ".indexer_keys", DType::F32, {T / 4, c.index_head_dim});
             if (c.compress_ratio(n) == 4) out.declare("prefill." + p + ".teacher_forced_indexer_topk", DType::I32, {T, c.index_topk});
@@ -96,6 +97,7 @@ int run_eval(const Args& args) {
     t0 = Clock::now();
     std::vector<float> logits(static_cast<size_t>(T * V));
     std::vector<BlockTrace> prefill_traces(static_cast<size_t>(L));
+    std::vector<std::vector<float>> e2e_states(static_cast<size_t>(L));  // --debug: hc state after each block
     for (auto& tr : prefill_traces) tr.enabled = true;
     {
         std::vector<std::unique_ptr<BlockCache>> caches;
@@ -103,7 +105,10 @@ int run_eval(const Args& args) {
         in_chunks(T, chunk, [&](int64_t b, int64_t n) {
             std::vector<float> h(static_cast<size_t>(n * hc * d));
             backend->embed(tokens.data() + b, n, h.data());
-            for (int64_t k = 0; k < L; ++k) backend->run_block(k, *caches[k], tokens.data() + b, n, h.data(), &prefill_traces[k]);
+            for (int64_t k = 0; k < L; ++k) {
+                backend->run_block(k, *caches[k], tokens.data() + b, n, h.data(), &prefill_traces[k]);
+                if (debug) e2e_states[k].insert(e2e_states[k].end(), h.begin(), h.end());
+            }
             backend->head(h.data(), n, logits.data() + b * V);
         });
     }
@@ -205,6 +210,7 @@ int run_eval(const Args& args) {
             out.write_values("prefill." + p + ".ffn_in", trace.ffn_in);
             out.write_values("prefill." + p + ".ffn_out", trace.ffn_out);
             out.write_values("prefill." + p + ".kv", trace.kv);
+            out.write_values("e2e." + p + ".out", e2e_states[n]);
             if (c.compress_ratio(n) > 0) out.write_values("prefill." + p + ".compressed_kv", block_debug_kv);
             if (c.compress_ratio(n) == 4) out.write_values("prefill." + p + ".indexer_keys", block_debug_index);
             if (c.compress_ratio(n) == 4) out.write_values("prefill." + p + ".teacher_forced_indexer_topk", trace.indexer_topk);
