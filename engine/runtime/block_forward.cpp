@@ -138,38 +138,59 @@ void BlockForward::attention(BlockState& st, const float* x, int64_t T, float* o
             }
     }
 
-    // Token by token: caches grow, then the query attends to what is visible at its position.
-    std::vector<float> o(static_cast<size_t>(T * H * D));
-    std::vector<const float*> rows;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-    const int64_t topk = c_.index_topk;
-    if (trace && trace->enabled && w_.indexer) trace->indexer_topk.reserve(trace->indexer_topk.size() + T * topk);
+    // The compressors take the chunk's tokens in order (rows only ever append, so what a query at position p may
+    // see is fixed by p alone: rows k < (p + 1) / m).
+    const bool tracing = trace && trace->enabled;
     for (int64_t t = 0; t < T; ++t) {
         const int64_t pos = pos0 + t;
-        std::copy(kv.begin() + t * D, kv.begin() + (t + 1) * D, st.window.begin() + (pos % W) * D);
-        const bool tracing = trace && trace->enabled;
         if (w_.compressor && cpu::compressor_push(kv_params_, st.kv, ca.data() + t * ca.size() / T, cz.data() + t * cz.size() / T, pos) && tracing)
             trace->compressed_kv.insert(trace->compressed_kv.end(), st.kv.rows.end() - D, st.kv.rows.end());
         if (w_.indexer && cpu::compressor_push(index_params_, st.index, ia.data() + t * ia.size() / T, iz.data() + t * iz.size() / T, pos) && tracing)
             trace->indexer_keys.insert(trace->indexer_keys.end(), st.index.rows.end() - c_.index_head_dim, st.index.rows.end());
+    }
 
-        rows.clear();
-        for (int64_t p = std::max<int64_t>(0, pos - W + 1); p <= pos; ++p) rows.push_back(st.window.data() + (p % W) * D);
-        if (m == 128 || (m > 0 && !w_.indexer)) {
-            for (int64_t k = 0; k < st.kv.count; ++k) rows.push_back(st.kv.rows.data() + k * D);
-        } else if (w_.indexer) {
-            const auto chosen = cpu::indexer_topk(iq.data() + t * IH * ID, iw.data() + t * IH, IH, ID,
-                                                  st.index.rows.data(), st.index.count, topk);
-            for (int32_t k : chosen) rows.push_back(st.kv.rows.data() + k * D);
-            if (trace && trace->enabled) {
-                for (int32_t k : chosen) trace->indexer_topk.push_back(k);
-                for (int64_t j = static_cast<int64_t>(chosen.size()); j < topk; ++j) trace->indexer_topk.push_back(-1);
+    // What each query attends to: the window (this chunk's rows from kv, older ones from the ring, which still
+    // holds the W positions before the chunk) plus its compressed rows, all of them (HCA) or the indexer's choice.
+    const int64_t topk = c_.index_topk;
+    std::vector<std::vector<const float*>> rows_of(static_cast<size_t>(T));
+    std::vector<std::vector<int32_t>> chosen_of(static_cast<size_t>(T));
+    cpu::parallel_for(T, [&](int64_t b, int64_t e) {
+        for (int64_t t = b; t < e; ++t) {
+            const int64_t pos = pos0 + t;
+            auto& rows = rows_of[t];
+            for (int64_t p = std::max<int64_t>(0, pos - W + 1); p <= pos; ++p)
+                rows.push_back(p >= pos0 ? kv.data() + (p - pos0) * D : st.window.data() + (p % W) * D);
+            if (m == 0) continue;
+            const int64_t visible = (pos + 1) / m;
+            if (!w_.indexer) {
+                for (int64_t k = 0; k < visible; ++k) rows.push_back(st.kv.rows.data() + k * D);
+            } else {
+                chosen_of[t] = cpu::indexer_topk(iq.data() + t * IH * ID, iw.data() + t * IH, IH, ID, st.index.rows.data(), visible, topk);
+                for (int32_t k : chosen_of[t]) rows.push_back(st.kv.rows.data() + k * D);
             }
         }
-        cpu::sink_attention(q.data() + t * H * D, H, D, rows.data(), static_cast<int64_t>(rows.size()),
-                            w_.attn_sink.data(), scale, o.data() + t * H * D);
-        for (int64_t hh = 0; hh < H; ++hh) w_.rope.apply(o.data() + (t * H + hh) * D + D - r, pos, /*inverse=*/true);
-    }
+    });
+    if (tracing && w_.indexer)
+        for (int64_t t = 0; t < T; ++t) {
+            trace->indexer_topk.insert(trace->indexer_topk.end(), chosen_of[t].begin(), chosen_of[t].end());
+            for (int64_t j = static_cast<int64_t>(chosen_of[t].size()); j < topk; ++j) trace->indexer_topk.push_back(-1);
+        }
+
+    // Every (token, head) independently: decode steps spread their heads over the cores too.
+    std::vector<float> o(static_cast<size_t>(T * H * D));
+    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+    cpu::parallel_for(T * H, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+            const int64_t t = i / H, hh = i % H;
+            const auto& rows = rows_of[t];
+            float* oh = o.data() + i * D;
+            cpu::sink_attention(q.data() + i * D, 1, D, rows.data(), static_cast<int64_t>(rows.size()), w_.attn_sink.data() + hh, scale, oh);
+            w_.rope.apply(oh + D - r, pos0 + t, /*inverse=*/true);
+        }
+    });
+    // The ring keeps the last W positions for the next call.
+    for (int64_t p = std::max(pos0, pos0 + T - W); p < pos0 + T; ++p)
+        std::copy(kv.begin() + (p - pos0) * D, kv.begin() + (p - pos0 + 1) * D, st.window.begin() + (p % W) * D);
     st.next_pos = pos0 + T;
 
     // Grouped output projection: group g's heads through its own rows of wo_a (input not rounded), then wo_b.
