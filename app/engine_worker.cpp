@@ -175,6 +175,7 @@ void EngineWorker::runGenerate(const GenerationRequest& request) {
             session_ = engine_->new_session();
             sessionTokens_.clear();
         }
+        emit promptEncoded(static_cast<qint64>(sessionTokens_.size() + fresh.size()));
         SamplingParams params;
         params.temperature = static_cast<float>(request.temperature);
         params.top_p = static_cast<float>(request.topP);

@@ -52,6 +52,8 @@ signals:
     void loadFailed(const QString& folder, const QString& message, bool cancelled);
     // Text to append (coalesced: one signal may carry many tokens); tokens = how many tokens so far.
     void textDelta(const QString& reasoning, const QString& answer, qint64 tokens);
+    // The prompt is encoded: the context will hold this many tokens once it is read (before the reply).
+    void promptEncoded(qint64 contextTokens);
     void generationFinished(const fathom::app::GenerationResult& result);
     void generationFailed(const QString& message);
 

@@ -41,6 +41,10 @@ ModelController::ModelController(EngineWorker& engine, SettingsController& setti
     connect(&engine_, &EngineWorker::loadProgress, this, &ModelController::onProgress);
     connect(&engine_, &EngineWorker::modelLoaded, this, &ModelController::onLoaded);
     connect(&engine_, &EngineWorker::loadFailed, this, &ModelController::onFailed);
+    connect(&engine_, &EngineWorker::promptEncoded, this, [this](qint64 contextTokens) {
+        promptContext_ = contextTokens;
+        updateStatusDetail();
+    });
     connect(&settings_, &SettingsController::modelFolderChanged, this, [this] {
         if (!settings_.modelFolder().isEmpty()) loadFolder(settings_.modelFolder());
     });
@@ -157,6 +161,7 @@ void ModelController::generationStarted() {
     generating_ = true;
     generatedTokens_ = 0;
     firstTokenMs_ = -1;
+    promptContext_ = -1;
     generationClock_.start();
     updateStatusDetail();
 }
@@ -177,7 +182,9 @@ void ModelController::updateStatusDetail() {
     if (!ready()) return;
     QStringList parts;
     parts << QStringLiteral("%1 weights, %2 in RAM").arg(byteText(model_.weightBytes), byteText(residentBytes()));
-    parts << QStringLiteral("context %1 / %2 tokens").arg(contextUsed_).arg(model_.maxContext);
+    // While generating: the prompt plus what is written so far; otherwise what the session holds.
+    const qint64 context = generating_ && promptContext_ >= 0 ? promptContext_ + generatedTokens_ : contextUsed_;
+    parts << QStringLiteral("context %1 / %2 tokens").arg(context).arg(model_.maxContext);
     if (generating_) {
         // Decode rate: tokens after the first over the time since it (prefill is not decode).
         const qint64 decodeMs = generationClock_.elapsed() - firstTokenMs_;

@@ -76,6 +76,7 @@ private:
     bool generating_ = false;
     QElapsedTimer generationClock_;
     qint64 firstTokenMs_ = -1, generatedTokens_ = 0, contextUsed_ = 0;
+    qint64 promptContext_ = -1;  // the context the current reply's prompt fills; -1 until encoded
     QTimer memoryTimer_;  // refreshes the resident-memory figure now and then
 };
 

@@ -60,6 +60,16 @@ private slots:
         // The notice now says the replies are noise, and no error appeared.
         QTRY_VERIFY(ui.item("modelNoticeText")->property("text").toString().contains(QStringLiteral("noise")));
         QVERIFY(!ui.context->status().hasError());
+        // Settings show the loaded model and sampling from its generation_config.json defaults.
+        QVERIFY(ui.click("settingsButton"));
+        QTRY_VERIFY(ui.item("settingsPage")->isVisible());
+        QVERIFY(ui.context->settings().samplingFromModel());
+        const QString sampling = ui.item("samplingNote")->property("text").toString();
+        QVERIFY2(sampling.contains(QStringLiteral("the model's defaults are temperature")), qPrintable(sampling));
+        QVERIFY(ui.item("modelFolderNote")->property("text").toString().contains(QStringLiteral("untrained")));
+        saveScreenshot(ui, QStringLiteral("settings-demo.png"));
+        QVERIFY(ui.click("settingsButton"));
+        QTRY_VERIFY(!ui.item("settingsPage")->isVisible());
     }
 
     void aCancelledLoadSaysSoAndLoadsNothing() {
@@ -179,6 +189,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(ui.context->messages().contentAt(ui.context->messages().rowCount() - 1).size() > 20, 30000);
         QVERIFY(chat.generating());
         QTRY_VERIFY(ui.context->status().text().contains(QStringLiteral("tokens/s")));  // the live rate
+        QVERIFY2(!ui.context->status().text().contains(QStringLiteral("context 0 /")),  // the prompt counts
+                 qPrintable(ui.context->status().text()));
         saveScreenshot(ui, QStringLiteral("streaming.png"));
         QTest::keyClick(ui.window, Qt::Key_Escape);
         QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 10000);
@@ -202,8 +214,10 @@ private slots:
         const qint64 lighthouse = chat.currentConversationId();
         QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), 60000);  // the demo model answers; let it finish
         chat.newConversation();
-        QVERIFY(chat.sendMessage(QStringLiteral("Recipes\nThe secret ingredient is cardamom"), QStringLiteral("standard")));
+        QVERIFY(chat.sendMessage(QStringLiteral("Recipes for the long winter evenings by the fire\nThe secret ingredient is cardamom"),
+                                 QStringLiteral("standard")));
         const qint64 recipes = chat.currentConversationId();
+        QVERIFY(!chat.currentTitle().contains(QStringLiteral("cardam")));  // the automatic title stops before it
         QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), 60000);
         const int all = ui.context->conversations().rowCount();
 
