@@ -71,7 +71,7 @@ EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
 }
 
 EngineWorker::~EngineWorker() {
-    cancelLoad_ = true;
+    cancelLoad();
     cancelGeneration_ = true;
     // The engine objects belong to the worker thread: free them there, after whatever is running.
     QMetaObject::invokeMethod(threadContext_, [this] {
@@ -83,13 +83,21 @@ EngineWorker::~EngineWorker() {
     thread_.wait();
 }
 
-void EngineWorker::load(const QString& folder) {
-    cancelLoad_ = false;
+int EngineWorker::load(const QString& folder) {
+    // Each load has its own flag, so a newer choice can cancel an older load without un-cancelling itself.
+    cancelLoad();
+    cancelLoad_ = std::make_shared<std::atomic<bool>>(false);
     loading_ = true;
-    QMetaObject::invokeMethod(threadContext_, [this, folder] { runLoad(folder); });
+    const int loadId = ++lastLoadId_;
+    QMetaObject::invokeMethod(threadContext_, [this, loadId, folder, cancel = cancelLoad_] { runLoad(loadId, folder, cancel); });
+    return loadId;
 }
 
-void EngineWorker::runLoad(const QString& folder) {
+void EngineWorker::cancelLoad() {
+    if (cancelLoad_) *cancelLoad_ = true;
+}
+
+void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_ptr<std::atomic<bool>>& cancel) {
     const std::filesystem::path dir = folder.toStdString();
     engineLog()->info("loading model from '{}'", dir.string());
     // The old model goes first: two models at once could need twice the memory.
@@ -106,7 +114,7 @@ void EngineWorker::runLoad(const QString& folder) {
             throw Error("'" + dir.string() + "' has no tokenizer.json (a V4 checkpoint folder ships one)");
         LoadOptions options;
         options.model_dir = dir;
-        options.cancel = &cancelLoad_;
+        options.cancel = cancel.get();
         auto lastReport = std::chrono::steady_clock::now() - std::chrono::seconds(1);
         options.on_progress = [&](const LoadProgress& p) {
             // At most ~20 updates a second: the UI needs no more, and a flood of events would slow it.
@@ -137,12 +145,13 @@ void EngineWorker::runLoad(const QString& folder) {
     loading_ = false;
     if (!engine_) {
         engineLog()->warn("loading '{}' failed: {}", dir.string(), failure.toStdString());
-        emit loadFailed(folder, failure, cancelled);
+        emit loadFailed(loadId, failure, cancelled);
         return;
     }
     const ModelSummary& s = engine_->summary();
     LoadedModel model;
     model.folder = folder;
+    model.loadId = loadId;
     model.name = QDir(folder).dirName();
     model.weightBytes = static_cast<qint64>(s.weight_bytes);
     model.maxContext = s.max_context;

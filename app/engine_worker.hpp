@@ -25,6 +25,7 @@ namespace fathom::app {
 struct LoadedModel {
     QString name;    // the folder's name
     QString folder;
+    int loadId = 0;  // EngineWorker::load's return value
     qint64 weightBytes = 0;
     qint64 maxContext = 0;
     double defaultTemperature = 1.0, defaultTopP = 1.0;
@@ -36,9 +37,11 @@ public:
     explicit EngineWorker(QObject* parent = nullptr);
     ~EngineWorker() override;  // cancels whatever runs and joins the thread
 
-    // Replaces any loaded model. Progress, then modelLoaded or loadFailed (cancelled loads say so).
-    void load(const QString& folder);
-    void cancelLoad() { cancelLoad_ = true; }
+    // Replaces any loaded model, cancelling a load still running. Progress, then modelLoaded or loadFailed
+    // (cancelled loads say so).
+    // Returns the load's id, which modelLoaded and loadFailed carry.
+    int load(const QString& folder);
+    void cancelLoad();
     // Streams a reply: textDelta repeatedly, then generationFinished or generationFailed. One at a time.
     void generate(const GenerationRequest& request);
     void stopGeneration() { cancelGeneration_ = true; }
@@ -49,7 +52,7 @@ public:
 signals:
     void loadProgress(qint64 bytesDone, qint64 bytesTotal, const QString& stage);
     void modelLoaded(const fathom::app::LoadedModel& model);
-    void loadFailed(const QString& folder, const QString& message, bool cancelled);
+    void loadFailed(int loadId, const QString& message, bool cancelled);
     // Text to append (coalesced: one signal may carry many tokens); tokens = how many tokens so far.
     void textDelta(const QString& reasoning, const QString& answer, qint64 tokens);
     // The prompt is encoded: the context will hold this many tokens once it is read (before the reply).
@@ -63,7 +66,7 @@ private:
         qint64 tokens = 0;
         bool flushQueued = false;
     };
-    void runLoad(const QString& folder);
+    void runLoad(int loadId, const QString& folder, const std::shared_ptr<std::atomic<bool>>& cancel);
     void runGenerate(const GenerationRequest& request);
     // Worker thread: adds text and, when no flush is queued yet, queues one on the UI thread.
     void pushText(const std::string& reasoning, const std::string& answer, qint64 tokens);
@@ -76,7 +79,9 @@ private:
     std::unique_ptr<fathom::Tokenizer> tokenizer_;
     std::unique_ptr<fathom::Session> session_;
     std::vector<int32_t> sessionTokens_;  // what the session holds, for reuse when a prompt extends it
-    std::atomic<bool> cancelLoad_{false}, cancelGeneration_{false};
+    std::shared_ptr<std::atomic<bool>> cancelLoad_;  // the latest load's flag (UI thread)
+    int lastLoadId_ = 0;
+    std::atomic<bool> cancelGeneration_{false};
     std::atomic<bool> loading_{false}, generating_{false};
     std::mutex pendingMutex_;
     PendingText pending_;

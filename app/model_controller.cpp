@@ -86,7 +86,7 @@ void ModelController::loadFolder(const QString& folder) {
     settings_.setModelFolderNote(loadText_);
     setState(QStringLiteral("loading"));
     emit progressChanged();
-    engine_.load(folder);
+    loadingId_ = engine_.load(folder);
 }
 
 void ModelController::useDemoModel() {
@@ -130,7 +130,7 @@ void ModelController::onProgress(qint64 done, qint64 total, const QString& stage
 }
 
 void ModelController::onLoaded(const LoadedModel& model) {
-    if (model.folder != loadingFolder_) return;  // superseded by a newer choice
+    if (model.loadId != loadingId_) return;  // superseded by a newer choice
     model_ = model;
     loadText_.clear();
     contextUsed_ = 0;
@@ -147,8 +147,9 @@ void ModelController::onLoaded(const LoadedModel& model) {
     emit progressChanged();
 }
 
-void ModelController::onFailed(const QString& folder, const QString& message, bool cancelled) {
-    if (folder != loadingFolder_) return;
+void ModelController::onFailed(int loadId, const QString& message, bool cancelled) {
+    if (loadId != loadingId_) return;
+    const QString folder = loadingFolder_;
     loadText_.clear();
     status_.setDetail({});
     settings_.setModelFolderNote(cancelled ? QStringLiteral("Loading was cancelled.") : QString());

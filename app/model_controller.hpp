@@ -59,7 +59,7 @@ private:
     void setState(const QString& state);
     void onProgress(qint64 done, qint64 total, const QString& stage);
     void onLoaded(const LoadedModel& model);
-    void onFailed(const QString& folder, const QString& message, bool cancelled);
+    void onFailed(int loadId, const QString& message, bool cancelled);
     void updateStatusDetail();
 
     EngineWorker& engine_;
@@ -68,6 +68,7 @@ private:
     QString state_ = QStringLiteral("none");
     QString demoFolder_;
     QString loadingFolder_;
+    int loadingId_ = 0;  // the load whose results count; older ones were superseded
     LoadedModel model_;
     qint64 bytesDone_ = 0, bytesTotal_ = 0;
     QString loadText_;

@@ -50,9 +50,17 @@ private slots:
         saveScreenshot(ui, QStringLiteral("first-run.png"));
 
         QSignalSpy progress(&ui.context->engine(), &fathom::app::EngineWorker::loadProgress);
+        QStringList loadTexts;
+        connect(&model, &fathom::app::ModelController::progressChanged, this, [&] {
+            if (!model.loadText().isEmpty()) loadTexts << model.loadText();
+        });
         QVERIFY(ui.click("loadDemoModelButton"));
         QTRY_VERIFY_WITH_TIMEOUT(model.ready(), 30000);
         QVERIFY(progress.count() >= 1);  // the loader reported bytes as it went
+        // ... and the status bar worded them: "Loading test-demo-model: 66.2 MB of 141.8 MB (47%)".
+        const QString lastText = loadTexts.isEmpty() ? QString() : loadTexts.last();
+        QVERIFY2(lastText.contains(QStringLiteral("MB of ")) && lastText.contains(QStringLiteral("%)")),
+                 qPrintable(loadTexts.join(QStringLiteral(" | "))));
         QCOMPARE(ui.context->settings().modelFolder(), demoFolder_);
         const QString status = ui.item("statusText")->property("text").toString();
         QVERIFY2(status.contains(QStringLiteral("untrained demo")), qPrintable(status));
