@@ -188,6 +188,28 @@ void linear_with(const LinearKernels& k, const Weight& w, const float* x, int64_
     // token rows in chunks that stay in cache.
     constexpr int64_t kRowTile = 32, kTokenChunk = 48;
     const int64_t tiles = (w.out + kRowTile - 1) / kRowTile;
+    if (k.fused_rows && T <= kFusedMaxTokens && w.in % 32 == 0) {
+        // Per token: x, then its even and its odd elements (the two nibbles of an FP4 byte).
+        thread_local std::vector<float> split;
+        split.resize(static_cast<size_t>(T * 2 * w.in));
+        for (int64_t t = 0; t < T; ++t) {
+            const float* xt = x + t * w.in;
+            float* st = split.data() + t * 2 * w.in;
+            std::copy(xt, xt + w.in, st);
+            for (int64_t i = 0; i < w.in / 2; ++i) {
+                st[w.in + i] = xt[2 * i];
+                st[w.in + w.in / 2 + i] = xt[2 * i + 1];
+            }
+        }
+        const float* xs = split.data();
+        parallel_for(tiles, [&](int64_t begin, int64_t end) {
+            for (int64_t tile = begin; tile < end; ++tile) {
+                const int64_t r0 = tile * kRowTile, R = std::min(kRowTile, w.out - r0);
+                k.fused_rows(w, r0, R, xs, T, y + r0, w.out);
+            }
+        });
+        return;
+    }
     parallel_for(tiles, [&](int64_t begin, int64_t end) {
         // One scratch tile per thread, kept between calls: a fresh allocation per call costs page faults.
         thread_local std::vector<float> wt;

@@ -4,6 +4,7 @@
 #include "model/number_formats.hpp"
 
 #include <cstring>
+#include <vector>
 #include <immintrin.h>
 
 namespace fathom::cpu {
@@ -135,7 +136,103 @@ FATHOM_AVX512 void tile_product(const float* wt, int64_t R, const float* x, int6
     for (; r < R; ++r) rows_by_tokens<1>(wt + r * K, x, T, K, y + r, ldy);
 }
 
-const LinearKernels kAvx512{"avx512", decode_rows, tile_product};
+// Fused decode-and-multiply for up to 4 tokens: each 16 (FP8, bf16) or 32 (FP4) weights are decoded in a register
+// and meet every token's x there; scales apply once per block or group.
+template <int NT>
+FATHOM_AVX512 void fused_fp8(const Weight& w, int64_t r0, int64_t R, const float* xs, float* y, int64_t ldy) {
+    const __m512i m7f = _mm512_set1_epi32(0x7f), m80 = _mm512_set1_epi32(0x80);
+    const __m512 rebias = _mm512_set1_ps(0x1p120f);
+    for (int64_t r = 0; r < R; ++r) {
+        const int64_t o = w.row0 + r0 + r;
+        const uint8_t* q = w.data + o * w.in;
+        const uint8_t* s = w.scale + (o / 128) * w.scale_cols;
+        __m512 acc[NT];
+        for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+        for (int64_t b = 0; b < w.in; b += 128) {
+            const int64_t e = std::min<int64_t>(w.in, b + 128);
+            __m512 part[NT];
+            for (int t = 0; t < NT; ++t) part[t] = _mm512_setzero_ps();
+            for (int64_t i = b; i < e; i += 16) {
+                const __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + i)));
+                const __m512i bits = _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(v, m7f), 20),
+                                                     _mm512_slli_epi32(_mm512_and_si512(v, m80), 24));
+                const __m512 wv = _mm512_mul_ps(_mm512_castsi512_ps(bits), rebias);
+                for (int t = 0; t < NT; ++t) part[t] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xs + t * 2 * w.in + i), part[t]);
+            }
+            const __m512 sc = _mm512_set1_ps(e8m0_to_f32(s[b / 128]));
+            for (int t = 0; t < NT; ++t) acc[t] = _mm512_fmadd_ps(part[t], sc, acc[t]);
+        }
+        for (int t = 0; t < NT; ++t) y[t * ldy + r] = _mm512_reduce_add_ps(acc[t]);
+    }
+}
+
+template <int NT>
+FATHOM_AVX512 void fused_fp4(const Weight& w, int64_t r0, int64_t R, const float* xs, float* y, int64_t ldy) {
+    const __m512 lut = _mm512_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f, -1.0f, -1.5f, -2.0f,
+                                      -3.0f, -4.0f, -6.0f);
+    const int64_t half = w.in / 2;
+    for (int64_t r = 0; r < R; ++r) {
+        const int64_t o = w.row0 + r0 + r;
+        const uint8_t* q = w.data + o * half;
+        const uint8_t* s = w.scale + o * w.scale_cols;
+        __m512 acc[NT];
+        for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+        for (int64_t g = 0; g < w.in / 32; ++g) {
+            const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + g * 16)));
+            const __m512 lo = _mm512_permutexvar_ps(b, lut);                          // even columns
+            const __m512 hi = _mm512_permutexvar_ps(_mm512_srli_epi32(b, 4), lut);    // odd columns
+            const __m512 sc = _mm512_set1_ps(e8m0_to_f32(s[g]));
+            for (int t = 0; t < NT; ++t) {
+                const float* xe = xs + t * 2 * w.in + w.in + g * 16;
+                const __m512 part = _mm512_fmadd_ps(hi, _mm512_loadu_ps(xe + half), _mm512_mul_ps(lo, _mm512_loadu_ps(xe)));
+                acc[t] = _mm512_fmadd_ps(part, sc, acc[t]);
+            }
+        }
+        for (int t = 0; t < NT; ++t) y[t * ldy + r] = _mm512_reduce_add_ps(acc[t]);
+    }
+}
+
+template <int NT>
+FATHOM_AVX512 void fused_bf16(const Weight& w, int64_t r0, int64_t R, const float* xs, float* y, int64_t ldy) {
+    for (int64_t r = 0; r < R; ++r) {
+        const uint8_t* p = w.data + (w.row0 + r0 + r) * w.in * 2;
+        __m512 acc[NT];
+        for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+        for (int64_t i = 0; i < w.in; i += 16) {
+            const __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2 * i)));
+            const __m512 wv = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+            for (int t = 0; t < NT; ++t) acc[t] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xs + t * 2 * w.in + i), acc[t]);
+        }
+        for (int t = 0; t < NT; ++t) y[t * ldy + r] = _mm512_reduce_add_ps(acc[t]);
+    }
+}
+
+template <int NT>
+FATHOM_AVX512 void fused_nt(const Weight& w, int64_t r0, int64_t R, const float* xs, float* y, int64_t ldy) {
+    switch (w.format) {
+        case WeightFormat::Fp8Block128: return fused_fp8<NT>(w, r0, R, xs, y, ldy);
+        case WeightFormat::Fp4Group32: return fused_fp4<NT>(w, r0, R, xs, y, ldy);
+        case WeightFormat::Bf16: return fused_bf16<NT>(w, r0, R, xs, y, ldy);
+        case WeightFormat::F32: {
+            thread_local std::vector<float> wt;
+            wt.resize(static_cast<size_t>(R * w.in));
+            reference_kernels().decode_rows(w, r0, R, wt.data());
+            for (int t = 0; t < NT; ++t) tile_product(wt.data(), R, xs + t * 2 * w.in, 1, w.in, y + t * ldy, ldy);
+            return;
+        }
+    }
+}
+
+FATHOM_AVX512 void fused_rows(const Weight& w, int64_t r0, int64_t R, const float* xs, int64_t T, float* y, int64_t ldy) {
+    switch (T) {
+        case 1: return fused_nt<1>(w, r0, R, xs, y, ldy);
+        case 2: return fused_nt<2>(w, r0, R, xs, y, ldy);
+        case 3: return fused_nt<3>(w, r0, R, xs, y, ldy);
+        default: return fused_nt<4>(w, r0, R, xs, y, ldy);
+    }
+}
+
+const LinearKernels kAvx512{"avx512", decode_rows, tile_product, fused_rows};
 
 }  // namespace
 

@@ -12,7 +12,13 @@ struct LinearKernels {
     void (*decode_rows)(const Weight& w, int64_t r0, int64_t R, float* dst);
     // y[t * ldy + r] = sum_k wt[r][k] * x[t][k] for r < R, t < T (K = row length).
     void (*tile_product)(const float* wt, int64_t R, const float* x, int64_t T, int64_t K, float* y, int64_t ldy);
+    // Optional fused path for decode-sized T (<= kFusedMaxTokens): rows r0 .. r0+R-1 decoded in registers and
+    // multiplied at once, so the weight bytes are read once and nothing is stored in between. x_split holds, per
+    // token, x (in values) followed by its even then its odd elements (in/2 each), which FP4 pairs use.
+    void (*fused_rows)(const Weight& w, int64_t r0, int64_t R, const float* x_split, int64_t T, float* y, int64_t ldy) = nullptr;
 };
+
+constexpr int64_t kFusedMaxTokens = 4;
 
 const LinearKernels& reference_kernels();
 const LinearKernels& active_kernels();  // the fastest this CPU has; FATHOM_CPU_KERNELS=reference|avx2|avx512 forces one
