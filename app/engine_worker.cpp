@@ -1,6 +1,7 @@
 #include "app/engine_worker.hpp"
 
 #include "app/app_log.hpp"
+#include "app/control_text.hpp"
 #include "fathom/engine.hpp"
 #include "fathom/tokenizer.hpp"
 
@@ -36,7 +37,8 @@ std::shared_ptr<spdlog::logger> engineLog() {
     return logger ? logger : appLog();
 }
 
-chat::Conversation toConversation(const GenerationRequest& request) {
+// User and system text are the user's words: control-token text in them is broken up (control_text.hpp).
+chat::Conversation toConversation(const GenerationRequest& request, const std::vector<std::string>& controlTexts) {
     chat::Conversation conversation;
     const auto mode = chat::parse_mode(request.mode.toStdString());
     if (!mode) throw Error("unknown reasoning mode '" + request.mode.toStdString() + "'");
@@ -45,6 +47,12 @@ chat::Conversation toConversation(const GenerationRequest& request) {
         chat::Message message;
         message.role = turn.role.toStdString();
         message.content = turn.content.toStdString();
+        if (turn.role == QLatin1String("user") || turn.role == QLatin1String("system")) {
+            bool changed = false;
+            message.content = neutralizeControlText(message.content, controlTexts, &changed);
+            if (changed) engineLog()->info("a {} turn contained control-token text; it goes to the model as plain text",
+                                           message.role);
+        }
         if (turn.role == QLatin1String("assistant")) message.reasoning_content = turn.reasoning.toStdString();
         conversation.messages.push_back(std::move(message));
     }
@@ -125,6 +133,7 @@ void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_
                               QString::fromStdString(p.stage));
         };
         auto tokenizer = std::make_unique<Tokenizer>(Tokenizer::load(tokenizerPath));
+        auto controlTexts = readControlTexts(tokenizerPath);
         auto engine = Engine::load(options);
         const ModelSummary& summary = engine->summary();
         if (static_cast<int64_t>(tokenizer->vocab_size()) > summary.vocab_size)
@@ -132,6 +141,7 @@ void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_
                         " ids but the model's vocabulary is " + std::to_string(summary.vocab_size) +
                         ": they do not belong together");
         tokenizer_ = std::move(tokenizer);
+        controlTexts_ = std::move(controlTexts);
         engine_ = std::move(engine);
         session_ = engine_->new_session();
     } catch (const Cancelled&) {
@@ -173,7 +183,7 @@ void EngineWorker::runGenerate(const GenerationRequest& request) {
     QString failure;
     try {
         if (!engine_ || !tokenizer_ || !session_) throw Error("no model is loaded");
-        const chat::Conversation conversation = toConversation(request);
+        const chat::Conversation conversation = toConversation(request, controlTexts_);
         const std::vector<TokenId> prompt = chat::encode_prompt(conversation, *tokenizer_);
         // Reuse the session when the new prompt extends what it holds; otherwise start a fresh one.
         std::span<const TokenId> fresh(prompt);

@@ -12,6 +12,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 namespace fathom {
 class Engine;
@@ -78,6 +80,7 @@ private:
     std::unique_ptr<fathom::Engine> engine_;
     std::unique_ptr<fathom::Tokenizer> tokenizer_;
     std::unique_ptr<fathom::Session> session_;
+    std::vector<std::string> controlTexts_;  // tokenizer.json's added tokens, kept out of user text
     std::vector<int32_t> sessionTokens_;  // what the session holds, for reuse when a prompt extends it
     std::shared_ptr<std::atomic<bool>> cancelLoad_;  // the latest load's flag (UI thread)
     int lastLoadId_ = 0;
