@@ -91,7 +91,11 @@ __host__ __device__ inline int64_t row_bytes(const DeviceWeightView& w) {
 
 // One warp per output row; each lane walks 16-byte chunks of the row, every decoded value feeding all T tokens.
 template <int T>
-__global__ void gemv_kernel(DeviceWeightView w, const float* __restrict__ x, float* __restrict__ y) {
+__global__ void gemv_kernel(DeviceWeightView w, const float* __restrict__ x_global, float* __restrict__ y) {
+    // The token rows are read by every warp of the block: stage them in shared memory once.
+    extern __shared__ float x[];
+    for (int64_t i = threadIdx.x; i < T * w.in; i += blockDim.x) x[i] = x_global[i];
+    __syncthreads();
     const int lane = threadIdx.x & 31;
     const int64_t o = static_cast<int64_t>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
     if (o >= w.out) return;
@@ -102,6 +106,7 @@ __global__ void gemv_kernel(DeviceWeightView w, const float* __restrict__ x, flo
 #pragma unroll
     for (int t = 0; t < T; ++t) acc[t] = 0.0f;
     float vals[32];
+#pragma unroll 2
     for (int64_t off = lane * 16; off < rb; off += 32 * 16) {
         const int n = decode_chunk(w, stored, base + off, vals);
         const int64_t col = (off * n) / 16;
@@ -167,17 +172,26 @@ __global__ void gemm_kernel(DeviceWeightView w, const float* __restrict__ x, int
 
 template <int T>
 void launch_gemv(const DeviceWeightView& w, const float* x, float* y, cudaStream_t s) {
-    constexpr int rows_per_block = 8;
+    constexpr int rows_per_block = 16;
     const unsigned blocks = static_cast<unsigned>((w.out + rows_per_block - 1) / rows_per_block);
-    gemv_kernel<T><<<blocks, rows_per_block * 32, 0, s>>>(w, x, y);
+    const size_t smem = static_cast<size_t>(T * w.in) * sizeof(float);
+    static bool raised = false;
+    if (smem > 48 * 1024 && !raised) {
+        FATHOM_CUDA_CHECK(cudaFuncSetAttribute(gemv_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024));
+        raised = true;
+    }
+    if (smem > 200 * 1024) throw Error("GPU GEMV: " + std::to_string(T) + " token rows of " + std::to_string(w.in) + " exceed shared memory");
+    gemv_kernel<T><<<blocks, rows_per_block * 32, smem, s>>>(w, x, y);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 
 void gemv(const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaStream_t s) {
     if (row_bytes(w) % 16 != 0 || w.in % 4 != 0)
         throw Error("GPU GEMV needs rows of a multiple of 16 bytes (in = " + std::to_string(w.in) + ")");
-    for (int64_t t0 = 0; t0 < T; t0 += kMaxGemvTokens) {
-        const int64_t n = std::min<int64_t>(kMaxGemvTokens, T - t0);
+    const int64_t per_launch = std::max<int64_t>(1, std::min<int64_t>(kMaxGemvTokens, (200 * 1024) / (w.in * 4)));
+    if (w.in * 4 > 200 * 1024) throw Error("GPU GEMV: rows of " + std::to_string(w.in) + " inputs exceed shared memory");
+    for (int64_t t0 = 0; t0 < T; t0 += per_launch) {
+        const int64_t n = std::min<int64_t>(per_launch, T - t0);
         const float* xt = x + t0 * w.in;
         float* yt = y + t0 * w.out;
         switch (n) {
