@@ -35,7 +35,11 @@ int run_eval(const Args& args) {
     const std::string out_path = args.require("--out");
     const std::string device = args.value("--device").value_or("cpu");
     const bool debug = args.has("--debug");
-    const int64_t restore_at = std::stoll(args.value("--restore-at").value_or("0"));
+    // --split-at N splits the work at N exactly as --restore-at N does, without the snapshot: the baseline that
+    // --restore-at must match bit for bit (kernels may pick another summation order for another chunk size).
+    const int64_t split_at = std::stoll(args.value("--split-at").value_or("0"));
+    const bool split_only = split_at > 0;
+    const int64_t restore_at = split_only ? split_at : std::stoll(args.value("--restore-at").value_or("0"));
     const std::string cache_db = args.value("--cache-db").value_or(out_path + ".prefix-cache.db");
     const int64_t chunk = std::stoll(args.value("--prefill-chunk").value_or("0"));
     if (chunk < 0) throw Error("--prefill-chunk must be positive");
@@ -132,6 +136,7 @@ int run_eval(const Args& args) {
         // --restore-at N: at position N the session is stored in a SQLite prefix cache, dropped, looked up
         // again by its token prefix and restored; what follows must not notice.
         auto store_and_restore = [&]() {
+            if (split_only) return;
             const std::vector<int64_t> prefix(tokens.begin(), tokens.begin() + restore_at);
             const auto ts = Clock::now();
             const auto snap = backend->snapshot(caches, prefix);
@@ -228,7 +233,7 @@ int run_eval(const Args& args) {
 }
 
 const CommandRegistrar kEval({"eval",
-                              "--model DIR --golden DIR --out OUT.safetensors [--device cpu|cuda] [--prefill-chunk C] [--restore-at N [--cache-db F]] [--debug]  "
+                              "--model DIR --golden DIR --out OUT.safetensors [--device cpu|cuda] [--prefill-chunk C] [--restore-at N [--cache-db F] | --split-at N] [--debug]  "
                               "forward pass on the golden inputs",
                               run_eval});
 

@@ -15,3 +15,13 @@ if(TARGET fathom_cuda)
     COMMAND sh -c "nvidia-smi -L >/dev/null 2>&1 || { echo 'no GPU: skipped'; exit 77; }; $<TARGET_FILE:fathom-cli> eval --device cuda --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-cuda.safetensors && $<TARGET_FILE:fathom-cli> check --golden ${FATHOM_TINY_A} --out ${CMAKE_BINARY_DIR}/golden-eval-cuda.safetensors --blocks-only")
   set_tests_properties(engine_cuda_golden_v4_tiny_a PROPERTIES LABELS "gpu;golden" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
+
+# Snapshot on the GPU, store, drop, restore, continue: bit-identical to the GPU run without the round trip.
+if(TARGET fathom_cuda)
+  foreach(n 130 512 530)
+    set(out ${CMAKE_BINARY_DIR}/cuda-restore-${n})
+    add_test(NAME engine_cuda_restore_at_${n}
+      COMMAND sh -c "nvidia-smi -L >/dev/null 2>&1 || { echo 'no GPU: skipped'; exit 77; }; rm -f ${out}.db && $<TARGET_FILE:fathom-cli> eval --device cuda --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --split-at ${n} --out ${out}-split.safetensors && $<TARGET_FILE:fathom-cli> eval --device cuda --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --restore-at ${n} --cache-db ${out}.db --out ${out}.safetensors && $<TARGET_FILE:fathom-cli> check --out ${out}.safetensors --same-as ${out}-split.safetensors")
+    set_tests_properties(engine_cuda_restore_at_${n} PROPERTIES LABELS "gpu;golden" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  endforeach()
+endif()
