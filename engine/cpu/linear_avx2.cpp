@@ -4,6 +4,7 @@
 #include "model/number_formats.hpp"
 
 #include <cstring>
+#include <vector>
 #include <immintrin.h>
 
 namespace fathom::cpu {
@@ -152,7 +153,100 @@ FATHOM_AVX2 void tile_product(const float* wt, int64_t R, const float* x, int64_
     for (; r < R; ++r) rows_by_tokens<1>(wt + r * K, x, T, K, y + r, ldy);
 }
 
-const LinearKernels kAvx2{"avx2", decode_rows, tile_product};
+// Fused decode-and-multiply for up to 4 tokens (see the AVX-512 twin): weights decoded in registers, 8 at a time.
+template <int NT>
+FATHOM_AVX2 void fused_fp8(const Weight& w, int64_t r0, int64_t R, const float* xs, float* y, int64_t ldy) {
+    const __m256 rebias = _mm256_set1_ps(0x1p120f);
+    for (int64_t r = 0; r < R; ++r) {
+        const int64_t o = w.row0 + r0 + r;
+        const uint8_t* q = w.data + o * w.in;
+        const uint8_t* s = w.scale + (o / 128) * w.scale_cols;
+        __m256 acc[NT];
+        for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+        for (int64_t b = 0; b < w.in; b += 128) {
+            const int64_t e = std::min<int64_t>(w.in, b + 128);
+            __m256 part[NT];
+            for (int t = 0; t < NT; ++t) part[t] = _mm256_setzero_ps();
+            for (int64_t i = b; i < e; i += 8) {
+                const __m256 wv = _mm256_mul_ps(fp8x8_bits(q + i), rebias);
+                for (int t = 0; t < NT; ++t) part[t] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xs + t * 2 * w.in + i), part[t]);
+            }
+            const __m256 sc = _mm256_set1_ps(e8m0_to_f32(s[b / 128]));
+            for (int t = 0; t < NT; ++t) acc[t] = _mm256_fmadd_ps(part[t], sc, acc[t]);
+        }
+        for (int t = 0; t < NT; ++t) y[t * ldy + r] = hsum(acc[t]);
+    }
+}
+
+template <int NT>
+FATHOM_AVX2 void fused_fp4(const Weight& w, int64_t r0, int64_t R, const float* xs, float* y, int64_t ldy) {
+    const __m256 lut = _mm256_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f);
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const int64_t half = w.in / 2;
+    for (int64_t r = 0; r < R; ++r) {
+        const int64_t o = w.row0 + r0 + r;
+        const uint8_t* q = w.data + o * half;
+        const uint8_t* s = w.scale + o * w.scale_cols;
+        __m256 acc[NT];
+        for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+        for (int64_t g = 0; g < w.in / 32; ++g) {
+            const __m256 sc = _mm256_set1_ps(e8m0_to_f32(s[g]));
+            for (int64_t h8 = 0; h8 < 2; ++h8) {  // 8 bytes = 8 even and 8 odd columns
+                const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + g * 16 + h8 * 8)));
+                const __m256 lo = fp4x8_value(lut, _mm256_and_si256(b, _mm256_set1_epi32(0xf)), one);
+                const __m256 hi = fp4x8_value(lut, _mm256_srli_epi32(b, 4), one);
+                for (int t = 0; t < NT; ++t) {
+                    const float* xe = xs + t * 2 * w.in + w.in + g * 16 + h8 * 8;
+                    const __m256 part = _mm256_fmadd_ps(hi, _mm256_loadu_ps(xe + half), _mm256_mul_ps(lo, _mm256_loadu_ps(xe)));
+                    acc[t] = _mm256_fmadd_ps(part, sc, acc[t]);
+                }
+            }
+        }
+        for (int t = 0; t < NT; ++t) y[t * ldy + r] = hsum(acc[t]);
+    }
+}
+
+template <int NT>
+FATHOM_AVX2 void fused_bf16(const Weight& w, int64_t r0, int64_t R, const float* xs, float* y, int64_t ldy) {
+    for (int64_t r = 0; r < R; ++r) {
+        const uint8_t* p = w.data + (w.row0 + r0 + r) * w.in * 2;
+        __m256 acc[NT];
+        for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+        for (int64_t i = 0; i < w.in; i += 8) {
+            const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2 * i)));
+            const __m256 wv = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+            for (int t = 0; t < NT; ++t) acc[t] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xs + t * 2 * w.in + i), acc[t]);
+        }
+        for (int t = 0; t < NT; ++t) y[t * ldy + r] = hsum(acc[t]);
+    }
+}
+
+template <int NT>
+FATHOM_AVX2 void fused_nt(const Weight& w, int64_t r0, int64_t R, const float* xs, float* y, int64_t ldy) {
+    switch (w.format) {
+        case WeightFormat::Fp8Block128: return fused_fp8<NT>(w, r0, R, xs, y, ldy);
+        case WeightFormat::Fp4Group32: return fused_fp4<NT>(w, r0, R, xs, y, ldy);
+        case WeightFormat::Bf16: return fused_bf16<NT>(w, r0, R, xs, y, ldy);
+        case WeightFormat::F32: {
+            thread_local std::vector<float> wt;
+            wt.resize(static_cast<size_t>(R * w.in));
+            reference_kernels().decode_rows(w, r0, R, wt.data());
+            for (int t = 0; t < NT; ++t) tile_product(wt.data(), R, xs + t * 2 * w.in, 1, w.in, y + t * ldy, ldy);
+            return;
+        }
+    }
+}
+
+FATHOM_AVX2 void fused_rows(const Weight& w, int64_t r0, int64_t R, const float* xs, int64_t T, float* y, int64_t ldy) {
+    switch (T) {
+        case 1: return fused_nt<1>(w, r0, R, xs, y, ldy);
+        case 2: return fused_nt<2>(w, r0, R, xs, y, ldy);
+        case 3: return fused_nt<3>(w, r0, R, xs, y, ldy);
+        default: return fused_nt<4>(w, r0, R, xs, y, ldy);
+    }
+}
+
+const LinearKernels kAvx2{"avx2", decode_rows, tile_product, fused_rows};
 
 }  // namespace
 
