@@ -44,6 +44,7 @@ void AppContext::expose(QQmlContext& context) {
     context.setContextProperty(QStringLiteral("settingsController"), &settings_);
     context.setContextProperty(QStringLiteral("statusController"), &status_);
     context.setContextProperty(QStringLiteral("modelController"), &model_);
+    context.setContextProperty(QStringLiteral("markdownStyler"), &markdownStyler_);
     context.setContextProperty(QStringLiteral("conversationModel"), &conversations_);
     context.setContextProperty(QStringLiteral("messageModel"), &messages_);
     context.setContextProperty(QStringLiteral("ingestionController"), &ingestion_);

@@ -8,6 +8,7 @@
 #include "app/engine_worker.hpp"
 #include "app/ingestion/ingestion_controller.hpp"
 #include "app/job_worker.hpp"
+#include "app/markdown_styler.hpp"
 #include "app/message_list_model.hpp"
 #include "app/model_controller.hpp"
 #include "app/settings_controller.hpp"
@@ -61,6 +62,7 @@ private:
     SettingsController settings_;
     ModelController model_;
     ChatController chat_;
+    MarkdownStyler markdownStyler_;
     ingestion::IngestionController ingestion_;  // documents: drop zone, progress, citations
 };
 

@@ -104,6 +104,14 @@ Item {
                 selectionColor: Theme.accentSoft
                 selectedTextColor: Theme.text
                 visible: text.length > 0
+                // Code blocks get a tinted background once the Markdown is laid out.
+                // Done after the change settles: restyling inside the text change itself upsets the layout.
+                property int styledCodeLines: 0
+                function styleCode() {
+                    if (!message.fromUser) styledCodeLines = markdownStyler.styleCodeBlocks(textDocument, Theme.codeBackground)
+                }
+                onTextChanged: Qt.callLater(styleCode)
+                Component.onCompleted: Qt.callLater(styleCode)
                 Layout.fillWidth: true
                 Layout.maximumWidth: bubble.maxWidth - 2 * Theme.spacing
             }

@@ -17,6 +17,7 @@ QtObject {
     readonly property color text: dark ? "#e6e8ef" : "#1f2330"
     readonly property color textMuted: dark ? "#9aa0b4" : "#6b7185"
     readonly property color userBubble: dark ? "#2a2f45" : "#eef0fb"
+    readonly property color codeBackground: dark ? "#2e323d" : "#eceef4"
     readonly property color reasoningBackground: dark ? "#22252d" : "#f7f8fb"
     readonly property color noticeBackground: dark ? "#3a3320" : "#fff8e1"
     readonly property color noticeBorder: dark ? "#6b5a26" : "#f0d98c"

@@ -432,6 +432,7 @@ for (int x : values)
                                               Q_ARG(int, answer->property("length").toInt())));
             QVERIFY2(!shown.contains(QStringLiteral("```")) && !shown.contains(QStringLiteral("**")), qPrintable(shown));
             QVERIFY2(shown.contains(QStringLiteral("for (int x : values)")), qPrintable(shown));
+            QTRY_COMPARE(answer->property("styledCodeLines").toInt(), 2);  // the two code lines are tinted
             QVERIFY(ui.click("reasoningToggle1"));  // stored replies start folded
             QTRY_VERIFY(ui.item("reasoningText1")->isVisible());
             // The window follows the dark palette.
