@@ -17,6 +17,9 @@ int MarkdownStyler::styleCodeBlocks(QQuickTextDocument* document, const QColor& 
         // The Markdown importer marks fenced and indented code blocks with these properties.
         if (!format.hasProperty(QTextFormat::BlockCodeFence) && !format.hasProperty(QTextFormat::BlockCodeLanguage))
             continue;
+        ++styled;
+        // Already tinted by an earlier call (a streamed reply is restyled on every update): no relayout.
+        if (format.background().color() == background) continue;
         QTextBlockFormat code;
         code.setBackground(background);
         code.setLeftMargin(8);
@@ -28,7 +31,6 @@ int MarkdownStyler::styleCodeBlocks(QQuickTextDocument* document, const QColor& 
         QTextCharFormat text;
         text.setBackground(background);
         cursor.mergeCharFormat(text);
-        ++styled;
     }
     return styled;
 }
