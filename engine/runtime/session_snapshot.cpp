@@ -1,6 +1,10 @@
 #include "runtime/session_snapshot.hpp"
 
 #include "fathom/error.hpp"
+#include "model/number_formats.hpp"
+
+#include <algorithm>
+#include <cmath>
 
 #include <cstring>
 #include <string>
@@ -10,6 +14,48 @@ namespace fathom {
 namespace {
 
 constexpr char kMagic[8] = {'F', 'T', 'H', 'M', 'S', 'N', 'P', '1'};
+constexpr size_t kPackBlock = 64;
+constexpr uint8_t kRawBlock = 0xff;
+
+// e4m3 code of v (|v| <= 448, exactly representable), sign in bit 7.
+uint8_t e4m3_code(float v) {
+    const float a = std::fabs(v);
+    uint8_t code = 0;
+    if (a != 0.0f) {
+        int e;
+        std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1)
+        const int exp_field = e - 1 + 7;
+        if (exp_field <= 0) {
+            code = static_cast<uint8_t>(std::ldexp(a, 9));  // subnormal: a = m * 2^-9
+        } else {
+            const int mant = static_cast<int>(std::ldexp(a, -(e - 1)) * 8.0f) - 8;
+            code = static_cast<uint8_t>((exp_field << 3) | mant);
+        }
+    }
+    return static_cast<uint8_t>(code | (std::signbit(v) ? 0x80 : 0));
+}
+
+// True when every value of the block is an e4m3 number times one power of two; fills codes and the scale byte.
+bool pack_block(const float* v, uint8_t* codes, uint8_t& scale_byte) {
+    float amax = 0.0f;
+    for (size_t k = 0; k < kPackBlock; ++k) {
+        if (!std::isfinite(v[k])) return false;
+        amax = std::max(amax, std::fabs(v[k]));
+    }
+    const float scale = amax == 0.0f ? 1.0f : pow2_ceil(amax / 448.0f);
+    int e;
+    std::frexp(scale, &e);
+    const int biased = e - 1 + 127;
+    if (biased < 1 || biased > 254) return false;
+    scale_byte = static_cast<uint8_t>(biased);
+    for (size_t k = 0; k < kPackBlock; ++k) {
+        const float q = v[k] / scale;
+        if (round_to_fp8_e4m3(q) != q || std::fabs(q) > 448.0f) return false;
+        codes[k] = e4m3_code(q);
+        if (fp8_e4m3_to_f32(codes[k]) * scale != v[k] || std::signbit(fp8_e4m3_to_f32(codes[k])) != std::signbit(v[k])) return false;
+    }
+    return true;
+}
 
 uint64_t fnv1a(const uint8_t* p, size_t n, uint64_t h = 1469598103934665603ull) {
     for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
@@ -24,9 +70,24 @@ public:
     }
     template <typename T>
     void put(T v) { raw(&v, sizeof v); }
+    // Values in blocks of 64. Most cached values are FP8 round trips (KV) or FP4 ones (indexer keys), exactly
+    // e4m3 codes times a power of two: such a block is stored as its scale byte and 64 codes (65 bytes instead of
+    // 256), checked exact when written; any other block (RoPE dims, pending projections) stays raw fp32.
     void floats(const std::vector<float>& v) {
         put<uint64_t>(v.size());
-        raw(v.data(), v.size() * 4);
+        size_t i = 0;
+        for (; i + kPackBlock <= v.size(); i += kPackBlock) {
+            uint8_t codes[kPackBlock];
+            uint8_t scale_byte;
+            if (pack_block(v.data() + i, codes, scale_byte)) {
+                put<uint8_t>(scale_byte);
+                raw(codes, kPackBlock);
+            } else {
+                put<uint8_t>(kRawBlock);
+                raw(v.data() + i, kPackBlock * 4);
+            }
+        }
+        raw(v.data() + i, (v.size() - i) * 4);
     }
     std::vector<uint8_t> out;
 };
@@ -50,7 +111,19 @@ public:
         const auto n = get<uint64_t>();
         if (n != expected) throw Error(std::string("snapshot: ") + what + " holds " + std::to_string(n) + " values, the model needs " + std::to_string(expected));
         v.resize(n);
-        raw(v.data(), n * 4);
+        size_t i = 0;
+        for (; i + kPackBlock <= n; i += kPackBlock) {
+            const auto tag = get<uint8_t>();
+            if (tag == kRawBlock) {
+                raw(v.data() + i, kPackBlock * 4);
+            } else {
+                uint8_t codes[kPackBlock];
+                raw(codes, kPackBlock);
+                const float scale = e8m0_to_f32(tag);
+                for (size_t k = 0; k < kPackBlock; ++k) v[i + k] = fp8_e4m3_to_f32(codes[k]) * scale;
+            }
+        }
+        raw(v.data() + i, (n - i) * 4);
     }
     size_t pos() const { return pos_; }
 

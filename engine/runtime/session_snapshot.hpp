@@ -12,7 +12,7 @@
 
 namespace fathom {
 
-constexpr uint32_t kSnapshotFormatVersion = 1;
+constexpr uint32_t kSnapshotFormatVersion = 2;  // 2: FP8-exact blocks stored as codes
 
 struct SessionState {
     std::vector<int64_t> tokens;       // every token fed so far (position = tokens.size())
