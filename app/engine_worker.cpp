@@ -200,6 +200,7 @@ void EngineWorker::runGenerate(const GenerationRequest& request) {
         params.top_p = static_cast<float>(request.topP);
         params.seed = request.seed;
         params.max_new_tokens = request.maxNewTokens;
+        params.vocab_limit = static_cast<int64_t>(tokenizer_->vocab_size());  // never the padding ids past it
 
         chat::OutputSplitter splitter(conversation.mode);
         std::vector<TokenId> generated;

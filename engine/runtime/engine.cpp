@@ -144,7 +144,8 @@ GenerationStats Session::generate(std::span<const int32_t> prompt, const Samplin
             st.finish_reason = "cancelled";
             break;
         }
-        const int32_t token = sampler.sample(logits);
+        const size_t limit = p.vocab_limit > 0 ? std::min(logits.size(), static_cast<size_t>(p.vocab_limit)) : logits.size();
+        const int32_t token = sampler.sample(std::span<const float>(logits.data(), limit));
         if (st.completion_tokens == 0) st.time_to_first_token_seconds = since(t0);
         ++st.completion_tokens;
         const bool stop = token == impl_->summary->eos_token_id ||

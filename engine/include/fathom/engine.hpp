@@ -43,6 +43,7 @@ struct SamplingParams {
     uint64_t seed = 0;
     int64_t max_new_tokens = 1024;
     std::vector<int32_t> stop_tokens;  // besides the model's end-of-sentence token
+    int64_t vocab_limit = 0;           // sample only ids below this (the tokenizer's size; the vocabulary is padded); 0 = all
 };
 
 struct GenerationStats {

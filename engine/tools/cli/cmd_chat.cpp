@@ -46,6 +46,7 @@ int run_chat(const Args& args) {
     sp.top_p = std::stof(args.value("--top-p").value_or(std::to_string(summary.default_top_p)));
     sp.seed = std::stoull(args.value("--seed").value_or("0"));
     sp.max_new_tokens = std::stoll(args.value("--max-tokens").value_or("512"));
+    sp.vocab_limit = static_cast<int64_t>(tokenizer.vocab_size());  // the vocabulary is padded past the tokenizer's ids
     std::fprintf(stderr, "model %s: %lld blocks, vocab %lld; mode %s, temperature %.2f, top-p %.2f (Ctrl-C stops a reply)\n",
                  dir.string().c_str(), static_cast<long long>(summary.blocks), static_cast<long long>(summary.vocab_size),
                  std::string(chat::mode_name(*mode)).c_str(), sp.temperature, sp.top_p);

@@ -88,6 +88,22 @@ TEST("generation is reproducible for a seed, stops at max_new_tokens, and can be
     CHECK_EQ(seen, 3);
 }
 
+TEST("generation never samples ids at or past vocab_limit") {
+    LoadOptions o;
+    o.model_dir = tiny();
+    auto engine = Engine::load(o);
+    SamplingParams p;
+    p.temperature = 5.0f;  // flat: every id is likely
+    p.max_new_tokens = 200;
+    p.vocab_limit = 300;
+    p.seed = 9;
+    auto s = engine->new_session();
+    const std::vector<int32_t> prompt = {0, 5};
+    int64_t worst = 0;
+    s->generate(prompt, p, [&](int32_t t) { worst = std::max<int64_t>(worst, t); return true; });
+    CHECK(worst < 300);
+}
+
 TEST("sampler: greedy at temperature 0, top-p keeps only the nucleus") {
     const std::vector<float> logits = {0.0f, 5.0f, 1.0f, 4.9f};
     cpu::Sampler greedy(0.0f, 1.0f, 1);
