@@ -33,6 +33,8 @@ AppContext::AppContext(const QString& dataDir, QObject* parent)
             [this](const QString& message) { status_.reportError(QStringLiteral("Reading a document"), message); });
     connect(&worker_, &JobWorker::jobFailed, &status_, &StatusController::reportError);
     connect(&settings_, &SettingsController::settingsError, &status_, &StatusController::reportError);
+    // Prefix snapshots live in the same database file, under an 8 GiB budget (least recently used evicted).
+    engine_.setPrefixCache(QString::fromStdString(databasePath(dataDir_).string()), qint64{8} << 30);
     chat_.restore();
     appLog()->info("app state loaded from '{}'", dataDir_.toStdString());
 }

@@ -3,6 +3,7 @@
 #include "app/app_log.hpp"
 #include "app/control_text.hpp"
 #include "fathom/engine.hpp"
+#include "storage/prefix_cache_store.hpp"
 #include "fathom/tokenizer.hpp"
 
 // chat_format.hpp has a member named emit, which Qt defines as a macro: hide the macro for that header.
@@ -13,6 +14,7 @@
 
 #include <QDir>
 #include <QMetaObject>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <algorithm>
@@ -30,6 +32,8 @@ namespace fathom::app {
 namespace {
 
 constexpr qint64 kMinFlushIntervalMs = 40;
+// New prompt stretches longer than this are snapshotted into the prefix cache (a document block, a long paste).
+constexpr int64_t kMinCachedPrefixTokens = 256;
 [[maybe_unused]] constexpr int kEngineThreadNice = 5;
 
 std::shared_ptr<spdlog::logger> engineLog() {
@@ -89,6 +93,7 @@ EngineWorker::~EngineWorker() {
     }, Qt::BlockingQueuedConnection);
     thread_.quit();
     thread_.wait();
+    storePool_.waitForDone();  // a snapshot being written finishes (its file stays consistent either way)
 }
 
 int EngineWorker::load(const QString& folder) {
@@ -171,6 +176,13 @@ void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_
     emit modelLoaded(model);
 }
 
+void EngineWorker::setPrefixCache(const QString& databasePath, qint64 byteBudget) {
+    QMetaObject::invokeMethod(threadContext_, [this, path = databasePath.toStdString(), byteBudget] {
+        prefixCacheDb_ = path;
+        prefixCacheBudget_ = byteBudget;
+    });
+}
+
 void EngineWorker::generate(const GenerationRequest& request) {
     cancelGeneration_ = false;
     generating_ = true;
@@ -193,6 +205,54 @@ void EngineWorker::runGenerate(const GenerationRequest& request) {
         } else {
             session_ = engine_->new_session();
             sessionTokens_.clear();
+        }
+        // A fresh session starts from the longest stored prefix of this prompt (at least one token is left to read:
+        // generation needs the logits of the last one). A snapshot that cannot be used is logged and ignored.
+        if (fresh.size() == prompt.size() && !prefixCacheDb_.empty() && prompt.size() > 1) {
+            try {
+                storage::Database db(prefixCacheDb_);
+                storage::PrefixCacheStore store(db, prefixCacheBudget_);
+                const std::vector<int64_t> ids(prompt.begin(), prompt.end() - 1);
+                if (auto hit = store.longest_prefix(engine_->fingerprint(), ids)) {
+                    session_->restore(hit->snapshot);
+                    sessionTokens_.assign(prompt.begin(), prompt.begin() + hit->token_count);
+                    fresh = std::span<const TokenId>(prompt).subspan(static_cast<size_t>(hit->token_count));
+                    engineLog()->info("prefix cache: restored {} of {} prompt tokens", hit->token_count, prompt.size());
+                    emit prefixRestored(hit->token_count);
+                }
+            } catch (const std::exception& e) {
+                engineLog()->warn("prefix cache: lookup failed, reading the whole prompt: {}", e.what());
+                session_ = engine_->new_session();
+                sessionTokens_.clear();
+                fresh = std::span<const TokenId>(prompt);
+            }
+        }
+        // A long new stretch (a document block) is read up to its last token and its snapshot stored in the
+        // background, so the next question about the same document starts from it.
+        double storedPrefillSeconds = 0;
+        if (!prefixCacheDb_.empty() && static_cast<int64_t>(fresh.size()) > kMinCachedPrefixTokens) {
+            const auto head = fresh.first(fresh.size() - 1);
+            const auto t0 = std::chrono::steady_clock::now();
+            session_->prefill(head, 256, {}, &cancelGeneration_);
+            storedPrefillSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            sessionTokens_.insert(sessionTokens_.end(), head.begin(), head.end());
+            fresh = fresh.last(1);
+            auto snapshot = std::make_shared<std::vector<uint8_t>>(session_->snapshot());
+            auto tokens = std::make_shared<std::vector<int64_t>>(session_->tokens());
+            storePool_.start([this, db = prefixCacheDb_, budget = prefixCacheBudget_,
+                                                  fp = engine_->fingerprint(), snapshot, tokens] {
+                try {
+                    storage::Database database(db);
+                    storage::PrefixCacheStore store(database, budget);
+                    if (store.put(fp, *tokens, *snapshot)) {
+                        engineLog()->info("prefix cache: stored {} tokens ({} bytes)", tokens->size(), snapshot->size());
+                        QMetaObject::invokeMethod(this, [this, n = static_cast<qint64>(tokens->size())] { emit prefixStored(n); },
+                                                  Qt::QueuedConnection);
+                    }
+                } catch (const std::exception& e) {
+                    engineLog()->warn("prefix cache: storing a snapshot failed: {}", e.what());
+                }
+            });
         }
         emit promptEncoded(static_cast<qint64>(sessionTokens_.size() + fresh.size()));
         SamplingParams params;
@@ -243,9 +303,9 @@ void EngineWorker::runGenerate(const GenerationRequest& request) {
         result.promptTokens = static_cast<int64_t>(prompt.size());
         result.completionTokens = stats.completion_tokens;
         result.reasoningTokens = reasoningTokens;
-        result.prefillMs = stats.prefill_seconds * 1000.0;
+        result.prefillMs = (stats.prefill_seconds + storedPrefillSeconds) * 1000.0;
         result.decodeMs = stats.decode_seconds * 1000.0;
-        result.timeToFirstTokenMs = stats.time_to_first_token_seconds * 1000.0;
+        result.timeToFirstTokenMs = (stats.time_to_first_token_seconds + storedPrefillSeconds) * 1000.0;
         result.finishReason = QString::fromStdString(stats.finish_reason);
         result.contextUsed = session_->position();
     } catch (const Cancelled&) {

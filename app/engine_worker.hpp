@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QString>
 #include <QThread>
+#include <QThreadPool>
 
 #include <atomic>
 #include <memory>
@@ -47,6 +48,9 @@ public:
     // Streams a reply: textDelta repeatedly, then generationFinished or generationFailed. One at a time.
     void generate(const GenerationRequest& request);
     void stopGeneration() { cancelGeneration_ = true; }
+    // Snapshots of long prompt prefixes go to this SQLite file's prefix cache (in the background) and a new
+    // session starts from the longest stored prefix of its prompt. Empty path: no prefix cache.
+    void setPrefixCache(const QString& databasePath, qint64 byteBudget);
 
     bool loading() const { return loading_; }
     bool generating() const { return generating_; }
@@ -59,6 +63,10 @@ signals:
     void textDelta(const QString& reasoning, const QString& answer, qint64 tokens);
     // The prompt is encoded: the context will hold this many tokens once it is read (before the reply).
     void promptEncoded(qint64 contextTokens);
+    // A new session began from a stored prefix of this many tokens instead of reading them again.
+    void prefixRestored(qint64 tokens);
+    // A snapshot of this many prompt tokens was stored in the prefix cache (from a background thread's end).
+    void prefixStored(qint64 tokens);
     void generationFinished(const fathom::app::GenerationResult& result);
     void generationFailed(const QString& message);
 
@@ -82,6 +90,8 @@ private:
     std::unique_ptr<fathom::Session> session_;
     std::vector<std::string> controlTexts_;  // tokenizer.json's added tokens, kept out of user text
     std::vector<int32_t> sessionTokens_;  // what the session holds, for reuse when a prompt extends it
+    std::string prefixCacheDb_;           // worker thread reads; set before generating
+    qint64 prefixCacheBudget_ = 0;
     std::shared_ptr<std::atomic<bool>> cancelLoad_;  // the latest load's flag (UI thread)
     int lastLoadId_ = 0;
     std::atomic<bool> cancelGeneration_{false};
@@ -89,6 +99,7 @@ private:
     std::mutex pendingMutex_;
     PendingText pending_;
     QElapsedTimer lastFlush_;  // UI thread only
+    QThreadPool storePool_;    // background prefix-cache writes; waited for on destruction
 };
 
 }  // namespace fathom::app

@@ -109,6 +109,14 @@ Session::~Session() = default;
 
 int64_t Session::position() const { return impl_->session->position(); }
 
+std::string Engine::fingerprint() const { return impl_->model->fingerprint().hex(); }
+
+std::vector<uint8_t> Session::snapshot() const { return impl_->session->snapshot(); }
+
+void Session::restore(std::span<const uint8_t> snapshot) { impl_->session->restore(snapshot); }
+
+std::vector<int64_t> Session::tokens() const { return impl_->session->tokens(); }
+
 std::vector<float> Session::prefill(std::span<const int32_t> tokens, int64_t chunk,
                                     const std::function<void(int64_t, int64_t)>& on_progress,
                                     const std::atomic<bool>* cancel) {

@@ -61,6 +61,8 @@ public:
 
     const ModelSummary& summary() const;
     std::unique_ptr<Session> new_session() const;
+    // Identifies this checkpoint for cached session state (hex): config.json, tensor table, sampled bytes.
+    std::string fingerprint() const;
 
 private:
     struct Impl;
@@ -85,6 +87,12 @@ public:
     GenerationStats generate(std::span<const int32_t> prompt, const SamplingParams& params,
                              const std::function<bool(int32_t token)>& on_token,
                              const std::atomic<bool>* cancel = nullptr);
+
+    // The whole cache state at this token boundary, and back (fathom::Error for another model, another format,
+    // or damaged bytes; the session is unchanged then). tokens() lists what the session holds.
+    std::vector<uint8_t> snapshot() const;
+    void restore(std::span<const uint8_t> snapshot);
+    std::vector<int64_t> tokens() const;
 
 private:
     friend class Engine;

@@ -88,6 +88,26 @@ TEST("generation is reproducible for a seed, stops at max_new_tokens, and can be
     CHECK_EQ(seen, 3);
 }
 
+TEST("public snapshots: a restored session continues like the original") {
+    LoadOptions o;
+    o.model_dir = tiny();
+    auto engine = Engine::load(o);
+    CHECK_EQ(engine->fingerprint().size(), size_t{32});
+    std::vector<int32_t> toks;
+    for (int i = 0; i < 140; ++i) toks.push_back((i * 53 + 3) % 2048);
+    auto a = engine->new_session();
+    a->prefill(std::span<const int32_t>(toks).subspan(0, 133));
+    auto b = engine->new_session();
+    b->restore(a->snapshot());
+    CHECK_EQ(b->position(), int64_t{133});
+    CHECK_EQ(b->tokens().size(), size_t{133});
+    const auto la = a->prefill(std::span<const int32_t>(toks).subspan(133));
+    const auto lb = b->prefill(std::span<const int32_t>(toks).subspan(133));
+    CHECK(la == lb);
+    CHECK_THROWS_WITH(b->restore(std::vector<uint8_t>(10, 0)), "not a Fathom session snapshot");
+    CHECK_EQ(b->position(), int64_t{140});
+}
+
 TEST("generation never samples ids at or past vocab_limit") {
     LoadOptions o;
     o.model_dir = tiny();
