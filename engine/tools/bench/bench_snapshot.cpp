@@ -4,7 +4,11 @@
 #include "benchmark.hpp"
 
 #include "fathom/error.hpp"
+#include "runtime/forward_backend.hpp"
 #include "runtime/model.hpp"
+#ifdef FATHOM_HAVE_CUDA
+#include "cuda/cuda_backend.hpp"
+#endif
 #include "storage/prefix_cache_store.hpp"
 
 #include <chrono>
@@ -21,7 +25,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 int run(const std::vector<std::string>& args) {
     const auto dir = flag_value(args, "--model");
-    if (!dir) throw Error("usage: fathom-bench snapshot --model DIR [--tokens 1024,8192] [--db FILE]");
+    if (!dir) throw Error("usage: fathom-bench snapshot --model DIR [--tokens 1024,8192] [--device cpu|cuda] [--chunk C] [--db FILE]");
     std::vector<int64_t> lengths;
     {
         std::stringstream ss(flag_value(args, "--tokens").value_or("1024,8192"));
@@ -30,42 +34,67 @@ int run(const std::vector<std::string>& args) {
     const std::string db_path = flag_value(args, "--db").value_or((std::filesystem::temp_directory_path() / "fathom-bench-snapshot.db").string());
     runtime::Model model(Checkpoint::open(*dir));
     const auto& c = model.config();
-    std::printf("model %s (%lld blocks, d=%lld); cache db %s\n", dir->c_str(), static_cast<long long>(c.num_hidden_layers),
-                static_cast<long long>(c.hidden_size), db_path.c_str());
+    const std::string device = flag_value(args, "--device").value_or("cpu");
+    std::unique_ptr<ForwardBackend> backend;
+    if (device == "cpu") {
+        backend = make_cpu_backend(model);
+    } else if (device == "cuda") {
+#ifdef FATHOM_HAVE_CUDA
+        backend = cuda::make_cuda_backend(model);
+#else
+        throw Error("this build has no CUDA backend");
+#endif
+    } else {
+        throw Error("--device must be cpu or cuda");
+    }
+    const auto chunk = static_cast<int64_t>(positive_number_flag(args, "--chunk", 512));
+    std::printf("model %s (%lld blocks, d=%lld) on %s; cache db %s\n", dir->c_str(), static_cast<long long>(c.num_hidden_layers),
+                static_cast<long long>(c.hidden_size), backend->name().c_str(), db_path.c_str());
     std::printf("%8s %10s %12s %10s %10s %10s %14s\n", "tokens", "prefill s", "snapshot MB", "store s", "restore s", "B/token", "restore/prefill");
     std::mt19937 rng(5);
+    const int64_t hc = c.hc_mult, d = c.hidden_size, L = backend->num_blocks();
     for (int64_t n : lengths) {
         std::vector<int64_t> tokens(static_cast<size_t>(n));
         for (auto& t : tokens) t = static_cast<int64_t>(rng() % static_cast<uint64_t>(c.vocab_size));
         for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(db_path + s);
-        runtime::Session session(model);
+        std::vector<std::unique_ptr<BlockCache>> caches;
+        for (int64_t k = 0; k < L; ++k) caches.push_back(backend->new_cache(k));
         std::vector<float> logits(static_cast<size_t>(c.vocab_size));
         auto t0 = Clock::now();
-        for (int64_t b = 0; b < n; b += 512) session.prefill(tokens.data() + b, std::min<int64_t>(512, n - b), logits.data());
+        for (int64_t b = 0; b < n; b += chunk) {
+            const int64_t m = std::min(chunk, n - b);
+            std::vector<float> h(static_cast<size_t>(m * hc * d));
+            backend->embed(tokens.data() + b, m, h.data());
+            for (int64_t k = 0; k < L; ++k) backend->run_block(k, *caches[k], tokens.data() + b, m, h.data(), nullptr);
+            if (b + m == n) backend->head(h.data() + (m - 1) * hc * d, 1, logits.data());
+        }
         const double prefill_s = since(t0);
         t0 = Clock::now();
-        const auto snap = session.snapshot();
+        const auto snap = backend->snapshot(caches, tokens);
         {
             storage::Database db(db_path);
             storage::PrefixCacheStore store(db, int64_t{200} << 30);
             store.put(model.fingerprint().hex(), tokens, snap);
         }
         const double store_s = since(t0);
+        caches.clear();
         t0 = Clock::now();
         storage::Database db(db_path);
         storage::PrefixCacheStore store(db, int64_t{200} << 30);
         auto hit = store.longest_prefix(model.fingerprint().hex(), tokens);
         if (!hit) throw Error("the snapshot just stored was not found");
-        runtime::Session restored(model);
-        restored.restore(hit->snapshot);
+        std::vector<int64_t> restored_tokens;
+        caches = backend->restore(hit->snapshot, restored_tokens);
         const double restore_s = since(t0);
-        std::printf("%8lld %10.2f %12.1f %10.3f %10.3f %10.0f %13.1f%%\n", static_cast<long long>(n), prefill_s, snap.size() / 1e6,
+        if (restored_tokens != tokens) throw Error("the restored snapshot holds other tokens");
+        std::printf("%8lld %10.2f %12.1f %10.3f %10.3f %10.0f %13.2f%%\n", static_cast<long long>(n), prefill_s, snap.size() / 1e6,
                     store_s, restore_s, static_cast<double>(snap.size()) / n, 100.0 * restore_s / prefill_s);
+        std::fflush(stdout);
     }
     return 0;
 }
 
-const BenchmarkRegistrar registrar({"snapshot", "--model DIR [--tokens N,M] [--db FILE]: prefill vs snapshot size, store and restore (CPU)", run});
+const BenchmarkRegistrar registrar({"snapshot", "--model DIR [--tokens N,M] [--device cpu|cuda] [--chunk C] [--db FILE]: prefill vs snapshot size, store and restore", run});
 
 }  // namespace
 }  // namespace fathom::bench
