@@ -93,7 +93,10 @@ Item {
             TextEdit {
                 id: body
                 objectName: "messageText" + message.index
-                text: message.content
+                // Citations in an answer ([p. 214], src/foo.cpp:120) become fathom://doc links to the ingested
+                // documents; activating one opens the page or the file at the line in the documents panel.
+                text: message.fromUser ? message.content : ingestionController.linkCitations(message.content)
+                onLinkActivated: (link) => documentsPanel.openLink(link)  // other links are ignored: nothing leaves the machine
                 // The user's words are shown as typed; the model's answer is Markdown.
                 textFormat: message.fromUser ? TextEdit.PlainText : TextEdit.MarkdownText
                 readOnly: true

@@ -8,6 +8,7 @@
 #include <QQuickStyle>
 #include <QSignalSpy>
 #include <QTest>
+#include <QUrl>
 
 using ui_test::UiHarness;
 using fathom::ingestion::IngestionController;
@@ -77,6 +78,43 @@ private slots:
         ui.window->grabWindow().save(QStringLiteral(FATHOM_SCREENSHOT_DIR "/documents_panel_citation.png"));
         QMetaObject::invokeMethod(viewer, "close");
         QVERIFY(!openLink(ui, QStringLiteral("https://example.com")).toBool());
+    }
+
+    void aCitationInAnAnswerIsALinkThatOpensThePage() {
+        UiHarness ui(dataDir_.path());
+        QVERIFY(ui.ready());
+        ui.window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(ui.window));
+        IngestionController& ingestion = ui.context->ingestion();
+        const QString pdf = files_.filePath("report.pdf");
+        ingestion_test::writeFile(pdf, ingestion_test::textPdf({"Intro", "Method", "The result is on page three"}));
+        QSignalSpy finished(&ingestion, &IngestionController::ingestFinished);
+        addPath(ui, pdf);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
+        const qint64 id = finished.first().at(0).toLongLong();
+
+        // An answer that cites the document, as the model would write it (imported: the demo model writes noise).
+        // Several PDFs are stored by now, so the citation names its document.
+        const QString json = files_.filePath("cited.json");
+        const QString conversationJson =
+            QStringLiteral("{\"format\": \"fathom-conversation\", \"version\": 1, \"title\": \"Cited\", \"messages\": ["
+                           "{\"role\": \"user\", \"content\": \"Where is the result?\"}, "
+                           "{\"role\": \"assistant\", \"content\": \"It is stated in [doc %1, p. 3].\"}]}").arg(id);
+        ingestion_test::writeFile(json, conversationJson.toUtf8());
+        const qint64 conversation = ui.context->chat().importConversation(QUrl::fromLocalFile(json));
+        QVERIFY(conversation > 0);
+        ui.context->chat().selectConversation(conversation);
+        QQuickItem* answer = nullptr;
+        QTRY_VERIFY((answer = ui.item("messageText1")) != nullptr);
+        const QString link = QStringLiteral("fathom://doc/%1/page/3").arg(id);
+        QTRY_VERIFY(answer->property("text").toString().contains(link));
+        QVERIFY(QMetaObject::invokeMethod(answer, "linkActivated", Q_ARG(QString, link)));
+        QObject* viewer = ui.object("citationViewer");
+        QVERIFY(viewer);
+        QTRY_VERIFY(viewer->property("opened").toBool());
+        QVERIFY(viewer->property("target").toMap().value("text").toString().contains("The result is on page three"));
+        ui.window->grabWindow().save(QStringLiteral(FATHOM_SCREENSHOT_DIR "/answer_citation.png"));
+        QMetaObject::invokeMethod(viewer, "close");
     }
 
     void folderFileCitationOpensAtTheLine() {
