@@ -1,14 +1,12 @@
 // fathom-bench snapshot: for prefixes of N tokens, the prefill time against the size of the session snapshot and
 // the time to store it in and restore it from a SQLite prefix cache (what reopening a document costs instead).
+#include "../backend_choice.hpp"
 #include "bench_common.hpp"
 #include "benchmark.hpp"
 
 #include "fathom/error.hpp"
 #include "runtime/forward_backend.hpp"
 #include "runtime/model.hpp"
-#ifdef FATHOM_HAVE_CUDA
-#include "cuda/cuda_backend.hpp"
-#endif
 #include "storage/prefix_cache_store.hpp"
 
 #include <chrono>
@@ -35,18 +33,7 @@ int run(const std::vector<std::string>& args) {
     runtime::Model model(Checkpoint::open(*dir));
     const auto& c = model.config();
     const std::string device = flag_value(args, "--device").value_or("cpu");
-    std::unique_ptr<ForwardBackend> backend;
-    if (device == "cpu") {
-        backend = make_cpu_backend(model);
-    } else if (device == "cuda") {
-#ifdef FATHOM_HAVE_CUDA
-        backend = cuda::make_cuda_backend(model);
-#else
-        throw Error("this build has no CUDA backend");
-#endif
-    } else {
-        throw Error("--device must be cpu or cuda");
-    }
+    const std::unique_ptr<ForwardBackend> backend = tools::make_backend(device, model);
     const auto chunk = static_cast<int64_t>(positive_number_flag(args, "--chunk", 512));
     std::printf("model %s (%lld blocks, d=%lld) on %s; cache db %s\n", dir->c_str(), static_cast<long long>(c.num_hidden_layers),
                 static_cast<long long>(c.hidden_size), backend->name().c_str(), db_path.c_str());

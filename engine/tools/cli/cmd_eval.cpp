@@ -1,5 +1,6 @@
 // fathom-cli eval: runs the forward pass on the golden inputs and writes what ../shared/fixtures/README.md
 // lists (end-to-end logits, teacher-forced per-block outputs for prefill and decode, decisions).
+#include "../backend_choice.hpp"
 #include "command.hpp"
 #include "golden_files.hpp"
 
@@ -8,9 +9,6 @@
 #include "runtime/forward_backend.hpp"
 #include "runtime/model.hpp"
 #include "storage/prefix_cache_store.hpp"
-#ifdef FATHOM_HAVE_CUDA
-#include "cuda/cuda_backend.hpp"
-#endif
 
 #include <chrono>
 #include <cstdio>
@@ -47,18 +45,7 @@ int run_eval(const Args& args) {
     auto t0 = Clock::now();
     runtime::Model model(Checkpoint::open(model_dir));
     const ModelConfig& c = model.config();
-    std::unique_ptr<ForwardBackend> backend;
-    if (device == "cpu") {
-        backend = make_cpu_backend(model);
-    } else if (device == "cuda") {
-#ifdef FATHOM_HAVE_CUDA
-        backend = cuda::make_cuda_backend(model);
-#else
-        throw Error("this build has no CUDA backend (nvcc was not found when it was configured)");
-#endif
-    } else {
-        throw Error("unknown device '" + device + "' (cpu or cuda)");
-    }
+    const std::unique_ptr<ForwardBackend> backend = tools::make_backend(device, model);
     std::fprintf(stderr, "eval: loaded %s (%lld blocks) for %s in %.2f s\n", model_dir.c_str(),
                  static_cast<long long>(model.num_blocks()), backend->name().c_str(), seconds_since(t0));
 
