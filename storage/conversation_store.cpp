@@ -38,6 +38,76 @@ std::string fts_query(const std::string& text) {
     throw StorageError(StorageErrorKind::not_found, db.path(), operation, 0,
                        "conversation " + std::to_string(id) + " does not exist");
 }
+
+#define MESSAGE_COLUMNS                                                                                \
+    "messages.id, conversation_id, parent_id, role, content, reasoning, mode, model, prompt_tokens, " \
+    "completion_tokens, reasoning_tokens, prefill_ms, decode_ms, time_to_first_token_ms, created_at"
+
+Message read_message(const Statement& row) {
+    Message m;
+    m.id = row.column_int64(0);
+    m.conversation_id = row.column_int64(1);
+    m.parent_id = row.column_int64(2);  // NULL (a root) reads as 0
+    m.role = row.column_text(3);
+    m.content = row.column_text(4);
+    m.reasoning = row.column_text(5);
+    m.mode = row.column_text(6);
+    m.model = row.column_text(7);
+    m.prompt_tokens = row.column_int64(8);
+    m.completion_tokens = row.column_int64(9);
+    m.reasoning_tokens = row.column_int64(10);
+    m.prefill_ms = row.column_double(11);
+    m.decode_ms = row.column_double(12);
+    m.time_to_first_token_ms = row.column_double(13);
+    m.created_at = row.column_int64(14);
+    return m;
+}
+
+// The last message of the active path (0 when the conversation has none); throws not_found for no conversation.
+int64_t active_leaf(Database& db, int64_t conversation_id, const std::string& operation) {
+    Statement query(db,
+                    "SELECT COALESCE(active_leaf_id, (SELECT max(id) FROM messages WHERE conversation_id = c.id), 0) "
+                    "FROM conversations c WHERE c.id = ?",
+                    operation);
+    query.bind(1, conversation_id);
+    if (!query.step()) missing(db, operation, conversation_id);
+    return query.column_int64(0);
+}
+
+// Inside the caller's transaction: stores the message, makes it the active leaf, bumps updated_at.
+Message insert_message(Database& db, Message message, const std::string& operation) {
+    if (message.created_at == 0) message.created_at = now_ms();
+    Statement touch(db, "UPDATE conversations SET updated_at = ? WHERE id = ?", operation);
+    touch.bind(1, message.created_at).bind(2, message.conversation_id).run();
+    if (sqlite3_changes(db.handle()) == 0) missing(db, operation, message.conversation_id);
+    Statement insert(db,
+                     "INSERT INTO messages(conversation_id, parent_id, role, content, reasoning, mode, model, "
+                     "prompt_tokens, completion_tokens, reasoning_tokens, prefill_ms, decode_ms, "
+                     "time_to_first_token_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     operation);
+    insert.bind(1, message.conversation_id);
+    if (message.parent_id == 0)
+        insert.bind_null(2);
+    else
+        insert.bind(2, message.parent_id);
+    insert.bind(3, message.role)
+        .bind(4, message.content)
+        .bind(5, message.reasoning)
+        .bind(6, message.mode)
+        .bind(7, message.model)
+        .bind(8, message.prompt_tokens)
+        .bind(9, message.completion_tokens)
+        .bind(10, message.reasoning_tokens)
+        .bind(11, message.prefill_ms)
+        .bind(12, message.decode_ms)
+        .bind(13, message.time_to_first_token_ms)
+        .bind(14, message.created_at)
+        .run();
+    message.id = sqlite3_last_insert_rowid(db.handle());
+    Statement activate(db, "UPDATE conversations SET active_leaf_id = ? WHERE id = ?", operation);
+    activate.bind(1, message.id).bind(2, message.conversation_id).run();
+    return message;
+}
 }  // namespace
 
 Conversation ConversationStore::create_conversation(const std::string& title) {
@@ -80,62 +150,79 @@ void ConversationStore::delete_conversation(int64_t id) {
 
 Message ConversationStore::append_message(Message message) {
     const std::string operation = "append message to conversation " + std::to_string(message.conversation_id);
-    if (message.created_at == 0) message.created_at = now_ms();
     Transaction transaction(db_, operation);
-    Statement touch(db_, "UPDATE conversations SET updated_at = ? WHERE id = ?", operation);
-    touch.bind(1, message.created_at).bind(2, message.conversation_id).run();
-    if (sqlite3_changes(db_.handle()) == 0) missing(db_, operation, message.conversation_id);
-    Statement insert(db_,
-                     "INSERT INTO messages(conversation_id, role, content, reasoning, mode, model, prompt_tokens, "
-                     "completion_tokens, reasoning_tokens, prefill_ms, decode_ms, time_to_first_token_ms, created_at) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     operation);
-    insert.bind(1, message.conversation_id)
-        .bind(2, message.role)
-        .bind(3, message.content)
-        .bind(4, message.reasoning)
-        .bind(5, message.mode)
-        .bind(6, message.model)
-        .bind(7, message.prompt_tokens)
-        .bind(8, message.completion_tokens)
-        .bind(9, message.reasoning_tokens)
-        .bind(10, message.prefill_ms)
-        .bind(11, message.decode_ms)
-        .bind(12, message.time_to_first_token_ms)
-        .bind(13, message.created_at)
-        .run();
-    message.id = sqlite3_last_insert_rowid(db_.handle());
+    message.parent_id = active_leaf(db_, message.conversation_id, operation);
+    message = insert_message(db_, std::move(message), operation);
+    transaction.commit();
+    return message;
+}
+
+Message ConversationStore::append_child(Message message) {
+    const std::string operation = "add message under " + std::to_string(message.parent_id) + " in conversation " +
+                                  std::to_string(message.conversation_id);
+    Transaction transaction(db_, operation);
+    if (message.parent_id != 0) {
+        Statement parent(db_, "SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?", operation);
+        parent.bind(1, message.parent_id).bind(2, message.conversation_id);
+        if (!parent.step())
+            throw StorageError(StorageErrorKind::not_found, db_.path(), operation, 0,
+                               "message " + std::to_string(message.parent_id) + " is not in conversation " +
+                                   std::to_string(message.conversation_id));
+    }
+    message = insert_message(db_, std::move(message), operation);
     transaction.commit();
     return message;
 }
 
 std::vector<Message> ConversationStore::messages(int64_t conversation_id) {
+    // Up from the active leaf to the root; the depth orders it root first.
     Statement query(db_,
-                    "SELECT id, conversation_id, role, content, reasoning, mode, model, prompt_tokens, "
-                    "completion_tokens, reasoning_tokens, prefill_ms, decode_ms, time_to_first_token_ms, created_at "
-                    "FROM messages WHERE conversation_id = ? ORDER BY id",
+                    "WITH RECURSIVE path(id, depth) AS ("
+                    "  SELECT COALESCE(c.active_leaf_id, (SELECT max(id) FROM messages WHERE conversation_id = c.id)), 0"
+                    "  FROM conversations c WHERE c.id = ?"
+                    "  UNION ALL SELECT m.parent_id, path.depth + 1 FROM messages m JOIN path ON m.id = path.id"
+                    "  WHERE m.parent_id IS NOT NULL) "
+                    "SELECT " MESSAGE_COLUMNS " FROM messages JOIN path ON messages.id = path.id ORDER BY path.depth DESC",
+                    "read the active path of conversation " + std::to_string(conversation_id));
+    query.bind(1, conversation_id);
+    std::vector<Message> result;
+    while (query.step()) result.push_back(read_message(query));
+    return result;
+}
+
+std::vector<Message> ConversationStore::all_messages(int64_t conversation_id) {
+    Statement query(db_, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE conversation_id = ? ORDER BY id",
                     "read messages of conversation " + std::to_string(conversation_id));
     query.bind(1, conversation_id);
     std::vector<Message> result;
-    while (query.step()) {
-        Message m;
-        m.id = query.column_int64(0);
-        m.conversation_id = query.column_int64(1);
-        m.role = query.column_text(2);
-        m.content = query.column_text(3);
-        m.reasoning = query.column_text(4);
-        m.mode = query.column_text(5);
-        m.model = query.column_text(6);
-        m.prompt_tokens = query.column_int64(7);
-        m.completion_tokens = query.column_int64(8);
-        m.reasoning_tokens = query.column_int64(9);
-        m.prefill_ms = query.column_double(10);
-        m.decode_ms = query.column_double(11);
-        m.time_to_first_token_ms = query.column_double(12);
-        m.created_at = query.column_int64(13);
-        result.push_back(std::move(m));
-    }
+    while (query.step()) result.push_back(read_message(query));
     return result;
+}
+
+std::vector<int64_t> ConversationStore::sibling_ids(int64_t message_id) {
+    Statement query(db_,
+                    "SELECT s.id FROM messages m JOIN messages s ON s.conversation_id = m.conversation_id "
+                    "AND s.parent_id IS m.parent_id WHERE m.id = ? ORDER BY s.id",
+                    "list siblings of message " + std::to_string(message_id));
+    query.bind(1, message_id);
+    std::vector<int64_t> result;
+    while (query.step()) result.push_back(query.column_int64(0));
+    return result;
+}
+
+void ConversationStore::switch_branch(int64_t message_id) {
+    const std::string operation = "switch to the branch of message " + std::to_string(message_id);
+    // A child is always stored after its parent, so the newest message below is a leaf: the one written last.
+    Statement update(db_,
+                     "WITH RECURSIVE below(id) AS (SELECT ?1 UNION ALL "
+                     "  SELECT m.id FROM messages m JOIN below ON m.parent_id = below.id) "
+                     "UPDATE conversations SET active_leaf_id = (SELECT max(id) FROM below) "
+                     "WHERE id = (SELECT conversation_id FROM messages WHERE id = ?1)",
+                     operation);
+    update.bind(1, message_id).run();
+    if (sqlite3_changes(db_.handle()) == 0)
+        throw StorageError(StorageErrorKind::not_found, db_.path(), operation, 0,
+                           "message " + std::to_string(message_id) + " does not exist");
 }
 
 void ConversationStore::delete_message(int64_t message_id) {

@@ -1,5 +1,6 @@
 // ConversationStore: conversations and their messages in the database. Each write is one transaction,
 // so a crash loses at most the message being written; deleting a conversation cascades to its messages.
+// Messages form a tree (an edit or a regenerated reply is a sibling); the chat shows the active path.
 #pragma once
 
 #include "storage/database.hpp"
@@ -21,6 +22,7 @@ struct Conversation {
 struct Message {
     int64_t id = 0;
     int64_t conversation_id = 0;
+    int64_t parent_id = 0;  // the message this one follows; 0 for a first message (a root)
     std::string role;  // system, user, assistant, tool
     std::string content;
     std::string reasoning;
@@ -45,11 +47,26 @@ public:
     void rename_conversation(int64_t id, const std::string& title);
     void delete_conversation(int64_t id);
 
-    // Stores the message and bumps its conversation's updated_at, atomically; returns it with id and time set.
+    // Stores the message at the end of the conversation's active path (its parent is the active leaf, and
+    // parent_id is ignored), makes it the active leaf and bumps updated_at, atomically; returns it with id,
+    // parent and time set.
     Message append_message(Message message);
+    // The same, but under message.parent_id (0: a new first message), so it starts a branch when that
+    // parent already has children. Throws StorageError (not_found) when the parent is not in the conversation.
+    Message append_child(Message message);
+    // The active path, first message first (what the chat shows and a reply is generated from).
     std::vector<Message> messages(int64_t conversation_id);
+    // Every message of every branch, oldest first (a parent always comes before its children).
+    std::vector<Message> all_messages(int64_t conversation_id);
+    // All messages, in every branch.
     int64_t message_count(int64_t conversation_id);
-    // Throws StorageError (not_found) when there is no such message.
+    // The message and its siblings (the alternatives after the same parent), oldest first.
+    std::vector<int64_t> sibling_ids(int64_t message_id);
+    // Makes the branch through this message the active one; below it the path follows the branch's most
+    // recent message. Throws StorageError (not_found) when there is no such message.
+    void switch_branch(int64_t message_id);
+    // Deletes the message and everything that follows it in its branch. Throws StorageError (not_found)
+    // when there is no such message.
     void delete_message(int64_t message_id);
 
     // Conversations whose title or any message contains every word of `text` (word prefixes count:

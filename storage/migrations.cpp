@@ -122,6 +122,15 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
     INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
 END;
 )sql"},
+    {6, "message branches: each message's parent, and the conversation's active leaf (linear chats become one path)",
+     R"sql(
+ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE;
+ALTER TABLE conversations ADD COLUMN active_leaf_id INTEGER REFERENCES messages(id) ON DELETE SET NULL;
+UPDATE messages SET parent_id = (SELECT max(p.id) FROM messages p
+                                 WHERE p.conversation_id = messages.conversation_id AND p.id < messages.id);
+UPDATE conversations SET active_leaf_id = (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id);
+CREATE INDEX messages_by_parent ON messages(conversation_id, parent_id, id);
+)sql"},
 };
 }  // namespace
 
