@@ -122,6 +122,16 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
     INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
 END;
 )sql"},
+    {5, "attachments: the documents a conversation puts into its prompt",
+     R"sql(
+CREATE TABLE attachments (
+    conversation_id  INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    document_id      INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    added_at         INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, document_id)
+) WITHOUT ROWID;
+CREATE INDEX attachments_by_document ON attachments(document_id);
+)sql"},
     {6, "message branches: each message's parent, and the conversation's active leaf (linear chats become one path)",
      R"sql(
 ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE;
