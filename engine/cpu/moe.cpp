@@ -13,7 +13,8 @@ namespace {
 
 float softplus(float u) { return u > 20.0f ? u : std::log1p(std::exp(u)); }
 
-// out[n, d] += weight_i * SwiGLU expert(x_i) for n gathered rows.
+}  // namespace
+
 void expert_forward(const ExpertWeights& e, const float* xq, const float* row_weight, int64_t n, float limit,
                     float* out) {
     const int64_t inter = e.w1.out, d = e.w2.out;
@@ -34,8 +35,6 @@ void expert_forward(const ExpertWeights& e, const float* xq, const float* row_we
     linear(e.w2, g.data(), n, y.data());
     for (int64_t i = 0; i < n * d; ++i) out[i] += y[i];
 }
-
-}  // namespace
 
 Routing route(const RouterParams& p, const float* x, const int64_t* tokens, int64_t T, int64_t d) {
     const int64_t E = p.n_experts, k = p.topk;

@@ -31,6 +31,9 @@ Routing route(const RouterParams& p, const float* x, const int64_t* tokens, int6
 // y [T, d] += sum over the chosen experts of weight * expert(x). `xq` is x after the FP8 activation rounding.
 void run_routed_experts(const std::vector<ExpertWeights>& experts, const Routing& r, int64_t topk, const float* xq,
                         int64_t T, int64_t d, float limit, float* y);
+// out [n, d] += row_weight[i] * expert(xs row i) for n gathered rows (xs after the FP8 activation rounding). The
+// CPU side of expert offload runs the experts the GPU does not hold through this.
+void expert_forward(const ExpertWeights& e, const float* xs, const float* row_weight, int64_t n, float limit, float* out);
 // y [T, d] += expert(x) with weight 1 (the shared expert).
 void run_shared_expert(const ExpertWeights& e, const float* xq, int64_t T, int64_t d, float limit, float* y);
 

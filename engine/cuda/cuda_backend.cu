@@ -3,6 +3,7 @@
 #include "cuda/device_weight.hpp"
 #include "cuda/forward_kernels.cuh"
 #include "cuda/linear.cuh"
+#include "cuda/moe_offload.cuh"
 #include "cuda/pointwise.cuh"
 #include "runtime/model.hpp"
 #include "runtime/session_snapshot.hpp"
@@ -50,7 +51,7 @@ struct DeviceBlock {
     bool has_compressor = false, has_indexer = false;
     DeviceCompressor comp, index_comp;
     DeviceWeight index_wq_b, index_weights_proj;
-    std::vector<DeviceExpert> experts, shared;
+    std::vector<DeviceExpert> shared;  // routed experts live in the MoeOffload's slots
 };
 
 DeviceCompressor upload_compressor(const CompressorWeights& c) {
@@ -79,7 +80,7 @@ struct CudaCache : BlockCache {
 
 class CudaBackend : public ForwardBackend {
 public:
-    explicit CudaBackend(const runtime::Model& m);
+    CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& offload);
     std::string name() const override { return "cuda (" + device_name_ + ")"; }
     int64_t num_blocks() const override { return static_cast<int64_t>(blocks_.size()); }
     std::unique_ptr<BlockCache> new_cache(int64_t block) const override;
@@ -90,11 +91,14 @@ public:
     // stored from the GPU can be restored on either backend.
     std::vector<uint8_t> snapshot(const std::vector<std::unique_ptr<BlockCache>>& caches, const std::vector<int64_t>& tokens) const override;
     std::vector<std::unique_ptr<BlockCache>> restore(std::span<const uint8_t> bytes, std::vector<int64_t>& tokens) const override;
+    ExpertOffloadStats expert_stats() const override { return offload_->stats; }
+    void reset_expert_stats() const override { offload_->stats = {}; }
 
 private:
     void attention(const DeviceBlock& b, CudaCache& c, const float* x, int64_t T, float* out, BlockTrace* trace) const;
     void compress(const DeviceCompressor& w, DeviceCompressorState& st, const float* x, int64_t T, int64_t pos0,
                   const DeviceBuffer& freqs, bool indexer, std::vector<float>* trace_rows) const;
+    int64_t block_index(const DeviceBlock& b) const { return &b - blocks_.data(); }
     void moe(const DeviceBlock& b, const float* x, const DeviceBuffer& tokens, int64_t T, float* out, BlockTrace* trace) const;
 
     const runtime::Model& m_;
@@ -103,9 +107,10 @@ private:
     std::vector<DeviceBlock> blocks_;
     DeviceWeight embed_, head_, hc_head_fn_;
     DeviceBuffer norm_, hc_head_base_, hc_head_scale_;
+    std::unique_ptr<MoeOffload> offload_;
 };
 
-CudaBackend::CudaBackend(const runtime::Model& m) : m_(m), c_(m.config()) {
+CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& offload) : m_(m), c_(m.config()) {
     int count = 0;
     if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
         cudaGetLastError();
@@ -145,7 +150,6 @@ CudaBackend::CudaBackend(const runtime::Model& m) : m_(m), c_(m.config()) {
             b.index_wq_b = DeviceWeight(w.indexer->wq_b);
             b.index_weights_proj = DeviceWeight(w.indexer->weights_proj);
         }
-        for (const auto& e : w.experts) b.experts.push_back({DeviceWeight(e.w1), DeviceWeight(e.w2), DeviceWeight(e.w3)});
         for (const auto& e : w.shared_experts) b.shared.push_back({DeviceWeight(e.w1), DeviceWeight(e.w2), DeviceWeight(e.w3)});
         blocks_.push_back(std::move(b));
     }
@@ -155,6 +159,7 @@ CudaBackend::CudaBackend(const runtime::Model& m) : m_(m), c_(m.config()) {
     hc_head_fn_ = DeviceWeight(f32_matrix(m.hc_head_weights().fn, hc, hc * d));
     hc_head_base_ = upload(m.hc_head_weights().base);
     hc_head_scale_ = upload(m.hc_head_weights().scale);
+    offload_ = std::make_unique<MoeOffload>(m, offload);
 }
 
 std::unique_ptr<BlockCache> CudaBackend::new_cache(int64_t block) const {
@@ -377,38 +382,19 @@ void CudaBackend::moe(const DeviceBlock& b, const float* x, const DeviceBuffer& 
     DeviceBuffer experts(static_cast<size_t>(T * k) * 4), weights(static_cast<size_t>(T * k) * 4);
     moe_route(u.as<float>(), b.gate_bias.as<float>(), b.tid2eid.bytes() ? b.tid2eid.as<int64_t>() : nullptr, tokens.as<int64_t>(),
               T, E, k, static_cast<float>(c_.routed_scaling_factor), experts.as<int32_t>(), weights.as<float>(), nullptr);
-    const auto he = experts.to_host<int32_t>();
-    const auto hw = weights.to_host<float>();
+    auto he = experts.to_host<int32_t>();
+    auto hw = weights.to_host<float>();
     if (trace && trace->enabled) trace->experts.insert(trace->experts.end(), he.begin(), he.end());
     auto xq = rounded_copy(x, T, d);
     FATHOM_CUDA_CHECK(cudaMemset(out, 0, static_cast<size_t>(T * d) * 4));
-    const float limit = static_cast<float>(c_.swiglu_limit);
-    auto run_expert = [&](const DeviceExpert& e, const std::vector<int32_t>& rows, const std::vector<float>& row_weights) {
-        const int64_t n = static_cast<int64_t>(rows.size()), inter = e.w1.view().out;
-        auto drows = DeviceBuffer::from(std::span<const int32_t>(rows));
-        auto dw = DeviceBuffer::from(std::span<const float>(row_weights));
-        DeviceBuffer xs(static_cast<size_t>(n * d) * 4), g(static_cast<size_t>(n * inter) * 4), v(g.bytes()), y(static_cast<size_t>(n * d) * 4);
-        gather_rows(xq.as<float>(), drows.as<int32_t>(), n, d, xs.as<float>(), nullptr);
-        linear(e.w1.view(), xs.as<float>(), n, g.as<float>());
-        linear(e.w3.view(), xs.as<float>(), n, v.as<float>());
-        swiglu(g.as<float>(), v.as<float>(), dw.as<float>(), n, inter, limit, nullptr);
-        linear(e.w2.view(), g.as<float>(), n, y.as<float>());
-        scatter_add_rows(y.as<float>(), drows.as<int32_t>(), n, d, out, nullptr);
-    };
-    std::vector<std::vector<int32_t>> rows(static_cast<size_t>(E));
-    std::vector<std::vector<float>> row_weights(static_cast<size_t>(E));
-    for (int64_t t = 0; t < T; ++t)
-        for (int64_t j = 0; j < k; ++j) {
-            const int32_t e = he[t * k + j];
-            if (e < 0 || e >= E) throw Error("GPU router chose expert " + std::to_string(e));
-            rows[e].push_back(static_cast<int32_t>(t));
-            row_weights[e].push_back(hw[t * k + j]);
-        }
-    for (int64_t e = 0; e < E; ++e)
-        if (!rows[e].empty()) run_expert(b.experts[e], rows[e], row_weights[e]);
+    offload_->run(block_index(b), xq.as<float>(), T, he, hw, out);
     std::vector<int32_t> all(static_cast<size_t>(T));
     for (int64_t t = 0; t < T; ++t) all[t] = static_cast<int32_t>(t);
-    for (const auto& s : b.shared) run_expert(s, all, std::vector<float>(static_cast<size_t>(T), 1.0f));
+    auto drows = DeviceBuffer::from(std::span<const int32_t>(all));
+    auto ones = DeviceBuffer::from(std::span<const float>(std::vector<float>(static_cast<size_t>(T), 1.0f)));
+    const float limit = static_cast<float>(c_.swiglu_limit);
+    for (const auto& e : b.shared)
+        gpu_expert_forward({e.w1.view(), e.w2.view(), e.w3.view()}, xq.as<float>(), drows.as<int32_t>(), ones.as<float>(), T, d, limit, out);
 }
 
 std::vector<float> download_floats(const DeviceBuffer& b, size_t count) {
@@ -484,6 +470,8 @@ std::vector<std::unique_ptr<BlockCache>> CudaBackend::restore(std::span<const ui
 
 }  // namespace
 
-std::unique_ptr<ForwardBackend> make_cuda_backend(const runtime::Model& model) { return std::make_unique<CudaBackend>(model); }
+std::unique_ptr<ForwardBackend> make_cuda_backend(const runtime::Model& model, const ExpertOffloadOptions& offload) {
+    return std::make_unique<CudaBackend>(model, offload);
+}
 
 }  // namespace fathom::cuda

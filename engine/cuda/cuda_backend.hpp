@@ -2,10 +2,27 @@
 // benchmarks run the GPU exactly as they run the CPU reference. Throws fathom::Error when no GPU is usable.
 #pragma once
 
+#include "runtime/expert_policy.hpp"
 #include "runtime/forward_backend.hpp"
+
+#include <functional>
 
 namespace fathom::cuda {
 
-std::unique_ptr<ForwardBackend> make_cuda_backend(const runtime::Model& model);
+// Routed experts: how many live on the GPU (the rest stay in host RAM and run on the CPU or are streamed).
+struct ExpertOffloadOptions {
+    int64_t gpu_expert_slots = -1;  // GPU slots for routed experts over all layers; -1 = every expert resident
+    bool pinned_host = true;        // host copies in pinned RAM (fast copies); false = read from the mapped checkpoint
+    runtime::MissPolicy miss = runtime::MissPolicy::Auto;
+    bool adapt = true;              // move experts that routing makes hot into the cache
+    runtime::OffloadCosts costs;
+    int64_t max_swaps_per_layer_step = 1;
+    // Benchmarks only: replaces the router's choice [T, k] (experts and weights) before the experts run, so the
+    // cache is measured under a stated distribution. Unset in eval and the app.
+    std::function<void(int64_t block, int64_t T, int64_t k, int32_t* experts, float* weights)> routing_override;
+    std::function<void(uint64_t done, uint64_t total)> on_progress;  // copying experts at load
+};
+
+std::unique_ptr<ForwardBackend> make_cuda_backend(const runtime::Model& model, const ExpertOffloadOptions& offload = {});
 
 }  // namespace fathom::cuda

@@ -12,6 +12,17 @@
 
 namespace fathom {
 
+// Where the routed experts of the steps so far ran and what that moved (zero for a backend without offload).
+struct ExpertOffloadStats {
+    uint64_t expert_uses = 0;                   // (token, expert) pairs routed
+    uint64_t gpu_resident = 0, cpu = 0, streamed = 0;  // expert runs by where they ran (one run: one expert, one step)
+    uint64_t swaps = 0;                         // experts moved into the GPU cache
+    uint64_t pcie_bytes = 0;                    // expert weights copied host to GPU (streamed and swapped)
+    uint64_t cpu_weight_bytes = 0;              // expert weights read by the CPU
+    uint64_t gpu_expert_bytes = 0;              // resident expert weights read by the GPU
+    double cpu_seconds = 0;                     // host time in CPU expert runs
+};
+
 class BlockCache {
 public:
     virtual ~BlockCache() = default;
@@ -32,6 +43,8 @@ public:
                                           const std::vector<int64_t>& tokens) const = 0;
     virtual std::vector<std::unique_ptr<BlockCache>> restore(std::span<const uint8_t> snapshot, std::vector<int64_t>& tokens) const = 0;
     virtual void head(const float* h, int64_t T, float* logits) const = 0;
+    virtual ExpertOffloadStats expert_stats() const { return {}; }
+    virtual void reset_expert_stats() const {}
 };
 
 namespace runtime {

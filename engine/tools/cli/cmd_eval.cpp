@@ -31,7 +31,11 @@ int run_eval(const Args& args) {
     const std::string model_dir = args.require("--model");
     const std::string golden_dir = args.require("--golden");
     const std::string out_path = args.require("--out");
-    const std::string device = args.value("--device").value_or("cpu");
+    tools::DeviceChoice device;
+    device.device = args.value("--device").value_or("cpu");
+    device.gpu_experts_per_layer = std::stoll(args.value("--gpu-experts").value_or("-1"));
+    device.miss = args.value("--expert-miss").value_or("auto");
+    device.host = args.value("--host-experts").value_or("pinned");
     const bool debug = args.has("--debug");
     // --split-at N splits the work at N exactly as --restore-at N does, without the snapshot: the baseline that
     // --restore-at must match bit for bit (kernels may pick another summation order for another chunk size).
@@ -213,6 +217,7 @@ int run_eval(const Args& args) {
         }
     }
     out.finish();
+    tools::print_expert_stats(*backend);
     std::fprintf(stderr, "eval: prefill %lld tokens %.2f s, prefill %lld + %lld decode steps %.2f s, blocks %.2f s; wrote %s\n",
                  static_cast<long long>(T), prefill_s, static_cast<long long>(P), static_cast<long long>(D), decode_s,
                  seconds_since(t0), out_path.c_str());
@@ -220,7 +225,7 @@ int run_eval(const Args& args) {
 }
 
 const CommandRegistrar kEval({"eval",
-                              "--model DIR --golden DIR --out OUT.safetensors [--device cpu|cuda] [--prefill-chunk C] [--restore-at N [--cache-db F] | --split-at N] [--debug]  "
+                              "--model DIR --golden DIR --out OUT.safetensors [--device cpu|cuda [--gpu-experts N] [--expert-miss cpu|stream|auto] [--host-experts pinned|mapped]] [--prefill-chunk C] [--restore-at N [--cache-db F] | --split-at N] [--debug]  "
                               "forward pass on the golden inputs",
                               run_eval});
 

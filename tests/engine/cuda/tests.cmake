@@ -25,3 +25,17 @@ if(TARGET fathom_cuda)
     set_tests_properties(engine_cuda_restore_at_${n} PROPERTIES LABELS "gpu;golden" SKIP_RETURN_CODE 77 TIMEOUT 300)
   endforeach()
 endif()
+
+# Expert offload on v4-tiny-a: N routed experts per layer on the GPU, the misses on the CPU or streamed, in pinned
+# or mapped host RAM; every per-block bound must hold (CPU- and GPU-computed experts are mixed in one step).
+if(TARGET fathom_cuda)
+  foreach(variant "0;cpu;pinned" "0;stream;mapped" "1;cpu;pinned" "1;auto;mapped" "1;stream;pinned" "3;auto;pinned")
+    list(GET variant 0 n)
+    list(GET variant 1 miss)
+    list(GET variant 2 host)
+    set(out ${CMAKE_BINARY_DIR}/golden-eval-offload-${n}-${miss}-${host}.safetensors)
+    add_test(NAME engine_cuda_offload_${n}_${miss}_${host}
+      COMMAND sh -c "nvidia-smi -L >/dev/null 2>&1 || { echo 'no GPU: skipped'; exit 77; }; $<TARGET_FILE:fathom-cli> eval --device cuda --gpu-experts ${n} --expert-miss ${miss} --host-experts ${host} --model ${FATHOM_TINY_A} --golden ${FATHOM_TINY_A} --out ${out} && $<TARGET_FILE:fathom-cli> check --golden ${FATHOM_TINY_A} --out ${out} --blocks-only")
+    set_tests_properties(engine_cuda_offload_${n}_${miss}_${host} PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  endforeach()
+endif()

@@ -1,0 +1,11 @@
+#include "cuda/cuda_log.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace fathom::cuda {
+
+void log_info(const std::string& message) {
+    if (auto log = spdlog::get("engine")) log->info("{}", message);
+}
+
+}  // namespace fathom::cuda

@@ -1,0 +1,205 @@
+#include "cuda/moe_offload.cuh"
+
+#include "cuda/forward_kernels.cuh"
+#include "cuda/cuda_log.hpp"
+#include "cuda/linear.cuh"
+
+
+#include <chrono>
+#include <cstdio>
+
+namespace fathom::cuda {
+
+namespace {
+
+__global__ void add_kernel(float* y, const float* x, int64_t n) {
+    const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+    if (i < n) y[i] += x[i];
+}
+
+enum class Where { Gpu, Stream, Cpu };
+
+struct ExpertTask {
+    int32_t expert = 0;
+    int64_t slot = -1;
+    Where where = Where::Gpu;
+    std::vector<int32_t> rows;
+    std::vector<float> weights;
+    size_t offset = 0;  // into the uploaded row/weight arrays
+};
+
+}  // namespace
+
+void add_into(float* y, const float* x, int64_t n, cudaStream_t s) {
+    if (n <= 0) return;
+    add_kernel<<<static_cast<unsigned>((n + 255) / 256), 256, 0, s>>>(y, x, n);
+    FATHOM_CUDA_CHECK(cudaGetLastError());
+}
+
+void gpu_expert_forward(const std::array<DeviceWeightView, 3>& w, const float* xq, const int32_t* rows,
+                        const float* row_weights, int64_t n, int64_t d, float limit, float* out, cudaStream_t s) {
+    const int64_t inter = w[0].out;
+    DeviceBuffer xs(static_cast<size_t>(n * d) * 4), g(static_cast<size_t>(n * inter) * 4), v(g.bytes()), y(static_cast<size_t>(n * d) * 4);
+    gather_rows(xq, rows, n, d, xs.as<float>(), s);
+    linear(w[0], xs.as<float>(), n, g.as<float>(), s);
+    linear(w[2], xs.as<float>(), n, v.as<float>(), s);
+    swiglu(g.as<float>(), v.as<float>(), row_weights, n, inter, limit, s);
+    linear(w[1], g.as<float>(), n, y.as<float>(), s);
+    scatter_add_rows(y.as<float>(), rows, n, d, out, s);
+}
+
+MoeOffload::MoeOffload(const runtime::Model& model, const ExpertOffloadOptions& options) : c_(model.config()), options_(options) {
+    const int64_t L = model.num_blocks(), E = c_.n_routed_experts, all = L * E;
+    const int64_t slots = options.gpu_expert_slots < 0 ? all : std::min(options.gpu_expert_slots, all);
+    std::vector<const std::vector<cpu::ExpertWeights>*> experts;
+    for (int64_t i = 0; i < L; ++i) experts.push_back(&model.block_weights(i).experts);
+    // With every expert resident nothing is read from host RAM after loading: no pinned copy.
+    host_ = std::make_unique<HostExpertStore>(experts, options.pinned_host && slots < all, options.on_progress);
+    const auto& shape = model.block_weights(0).experts.front();
+    flops_per_token_ = 2.0 * 3.0 * static_cast<double>(shape.w1.out) * static_cast<double>(shape.w1.in);
+    FATHOM_CUDA_CHECK(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking));
+    for (int i = 0; i < 2; ++i) {
+        FATHOM_CUDA_CHECK(cudaEventCreateWithFlags(&staging_copied_[i], cudaEventDisableTiming));
+        FATHOM_CUDA_CHECK(cudaEventCreateWithFlags(&staging_done_[i], cudaEventDisableTiming));
+    }
+    FATHOM_CUDA_CHECK(cudaEventCreateWithFlags(&moe_done_, cudaEventDisableTiming));
+    slots_ = std::make_unique<GpuExpertSlots>(slots, host_->layout(), shape);
+    if (slots < all) staging_ = std::make_unique<GpuExpertSlots>(2, host_->layout(), shape);
+    policy_ = std::make_unique<runtime::ExpertCachePolicy>(L, E, slots, options.adapt);
+    const auto& owners = policy_->slot_owners();
+    for (int64_t s = 0; s < slots; ++s) {
+        host_->copy_to_device(owners[s].first, owners[s].second, slots_->slot(s), copy_stream_);
+        if (options.on_progress && !host_->pinned() && (s + 1) % 64 == 0)
+            options.on_progress(static_cast<uint64_t>(s + 1) * expert_bytes(), static_cast<uint64_t>(slots) * expert_bytes());
+    }
+    FATHOM_CUDA_CHECK(cudaStreamSynchronize(copy_stream_));
+    {
+        char msg[200];
+        std::snprintf(msg, sizeof msg, "expert offload: %lld of %lld routed experts on the GPU (%.2f GiB), host copies %s",
+                      static_cast<long long>(slots), static_cast<long long>(all), slots_->bytes() / 1073741824.0,
+                      host_->pinned() ? "pinned" : "mapped from the checkpoint");
+        log_info(msg);
+    }
+}
+
+MoeOffload::~MoeOffload() {
+    if (copy_stream_) {
+        cudaStreamSynchronize(copy_stream_);
+        cudaStreamDestroy(copy_stream_);
+    }
+    for (int i = 0; i < 2; ++i) {
+        if (staging_copied_[i]) cudaEventDestroy(staging_copied_[i]);
+        if (staging_done_[i]) cudaEventDestroy(staging_done_[i]);
+    }
+    if (moe_done_) cudaEventDestroy(moe_done_);
+}
+
+void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int32_t>& experts, std::vector<float>& weights, float* out) {
+    const int64_t d = c_.hidden_size, E = c_.n_routed_experts, k = c_.num_experts_per_tok;
+    const float limit = static_cast<float>(c_.swiglu_limit);
+    if (options_.routing_override) options_.routing_override(block, T, k, experts.data(), weights.data());
+    stats.expert_uses += static_cast<uint64_t>(T * k);
+
+    std::vector<ExpertTask> tasks;
+    std::vector<int64_t> task_of(static_cast<size_t>(E), -1);
+    for (int64_t t = 0; t < T; ++t)
+        for (int64_t j = 0; j < k; ++j) {
+            const int32_t e = experts[t * k + j];
+            if (e < 0 || e >= E) throw Error("router chose expert " + std::to_string(e) + " of " + std::to_string(E));
+            if (task_of[e] < 0) {
+                task_of[e] = static_cast<int64_t>(tasks.size());
+                tasks.push_back({});
+                tasks.back().expert = e;
+            }
+            tasks[task_of[e]].rows.push_back(static_cast<int32_t>(t));
+            tasks[task_of[e]].weights.push_back(weights[t * k + j]);
+        }
+    policy_->observe(block, std::span<const int32_t>(experts.data(), experts.size()));
+
+    const double bytes = static_cast<double>(expert_bytes());
+    std::vector<int32_t> all_rows;
+    std::vector<float> all_weights;
+    bool any_cpu = false;
+    for (auto& task : tasks) {
+        task.slot = policy_->slot_of(block, task.expert);
+        const auto n = static_cast<int64_t>(task.rows.size());
+        if (task.slot >= 0) task.where = Where::Gpu;
+        else if (runtime::ExpertCachePolicy::stream_cheaper(options_.miss, n, bytes, flops_per_token_, options_.costs)) task.where = Where::Stream;
+        else task.where = Where::Cpu;
+        if (task.where == Where::Cpu) {
+            any_cpu = true;
+            continue;
+        }
+        task.offset = all_rows.size();
+        all_rows.insert(all_rows.end(), task.rows.begin(), task.rows.end());
+        all_weights.insert(all_weights.end(), task.weights.begin(), task.weights.end());
+    }
+    // Everything the host must send or fetch goes first: after the launches below the host only computes.
+    DeviceBuffer drows, dweights;
+    if (!all_rows.empty()) {
+        drows = DeviceBuffer::from(std::span<const int32_t>(all_rows.data(), all_rows.size()));
+        dweights = DeviceBuffer::from(std::span<const float>(all_weights.data(), all_weights.size()));
+    }
+    std::vector<float> xq_host;
+    if (any_cpu) {
+        xq_host.resize(static_cast<size_t>(T * d));
+        FATHOM_CUDA_CHECK(cudaMemcpy(xq_host.data(), xq, xq_host.size() * 4, cudaMemcpyDeviceToHost));
+    }
+
+    int streamed = 0;
+    for (const auto& task : tasks) {
+        const auto n = static_cast<int64_t>(task.rows.size());
+        if (task.where == Where::Gpu) {
+            FATHOM_CUDA_CHECK(cudaStreamWaitEvent(nullptr, slots_->ready_event(task.slot), 0));
+            gpu_expert_forward(slots_->views(slots_->slot(task.slot)), xq, drows.as<int32_t>() + task.offset,
+                               dweights.as<float>() + task.offset, n, d, limit, out);
+            ++stats.gpu_resident;
+            stats.gpu_expert_bytes += expert_bytes();
+        } else if (task.where == Where::Stream) {
+            const int j = streamed++ % 2;
+            FATHOM_CUDA_CHECK(cudaStreamWaitEvent(copy_stream_, staging_done_[j], 0));
+            host_->copy_to_device(block, task.expert, staging_->slot(j), copy_stream_);
+            FATHOM_CUDA_CHECK(cudaEventRecord(staging_copied_[j], copy_stream_));
+            FATHOM_CUDA_CHECK(cudaStreamWaitEvent(nullptr, staging_copied_[j], 0));
+            gpu_expert_forward(staging_->views(staging_->slot(j)), xq, drows.as<int32_t>() + task.offset,
+                               dweights.as<float>() + task.offset, n, d, limit, out);
+            FATHOM_CUDA_CHECK(cudaEventRecord(staging_done_[j], nullptr));
+            ++stats.streamed;
+            stats.pcie_bytes += expert_bytes();
+        }
+    }
+
+    if (any_cpu) {
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<float> y(static_cast<size_t>(T * d), 0.0f), xs, ys;
+        for (const auto& task : tasks) {
+            if (task.where != Where::Cpu) continue;
+            const auto n = static_cast<int64_t>(task.rows.size());
+            xs.resize(static_cast<size_t>(n * d));
+            ys.assign(static_cast<size_t>(n * d), 0.0f);
+            for (int64_t i = 0; i < n; ++i) std::copy_n(xq_host.data() + task.rows[i] * d, d, xs.data() + i * d);
+            cpu::expert_forward(host_->cpu_weights(block, task.expert), xs.data(), task.weights.data(), n, limit, ys.data());
+            for (int64_t i = 0; i < n; ++i)
+                for (int64_t c = 0; c < d; ++c) y[task.rows[i] * d + c] += ys[i * d + c];
+            ++stats.cpu;
+            stats.cpu_weight_bytes += expert_bytes();
+        }
+        stats.cpu_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        auto dy = DeviceBuffer::from(std::span<const float>(y.data(), y.size()));
+        add_into(out, dy.as<float>(), T * d);
+    }
+
+    // Hot experts move in after this layer's kernels: the copy waits for them, later users wait for the copy.
+    const auto changes = policy_->propose(block, std::span<const int32_t>(experts.data(), experts.size()), options_.max_swaps_per_layer_step);
+    if (!changes.empty()) FATHOM_CUDA_CHECK(cudaEventRecord(moe_done_, nullptr));
+    for (const auto& change : changes) {
+        FATHOM_CUDA_CHECK(cudaStreamWaitEvent(copy_stream_, moe_done_, 0));
+        host_->copy_to_device(change.layer, change.expert, slots_->slot(change.slot), copy_stream_);
+        FATHOM_CUDA_CHECK(cudaEventRecord(slots_->ready_event(change.slot), copy_stream_));
+        policy_->commit(change);
+        ++stats.swaps;
+        stats.pcie_bytes += expert_bytes();
+    }
+}
+
+}  // namespace fathom::cuda

@@ -1,0 +1,47 @@
+// The routed experts of one MoE layer for one step, wherever they are: resident experts run from their GPU slots,
+// misses run on the CPU from host RAM (overlapped with the GPU's work) or are streamed through two GPU staging
+// slots; the partial sums are added into one output, and the routing statistics move hot experts into the cache.
+#pragma once
+
+#include "cuda/cuda_backend.hpp"
+#include "cuda/expert_cache.cuh"
+#include "runtime/model.hpp"
+
+namespace fathom::cuda {
+
+// out [T, d] += expert(xq rows) * row weight for n rows gathered by `rows` (device), with the model's SwiGLU.
+void gpu_expert_forward(const std::array<DeviceWeightView, 3>& w1_w2_w3, const float* xq, const int32_t* rows,
+                        const float* row_weights, int64_t n, int64_t d, float limit, float* out, cudaStream_t s = nullptr);
+// y [n] += x [n] on the device.
+void add_into(float* y, const float* x, int64_t n, cudaStream_t s = nullptr);
+
+class MoeOffload {
+public:
+    MoeOffload(const runtime::Model& model, const ExpertOffloadOptions& options);
+    ~MoeOffload();
+    MoeOffload(const MoeOffload&) = delete;
+    MoeOffload& operator=(const MoeOffload&) = delete;
+
+    // out [T, d] (device) += the routed experts of `block` on xq [T, d] (device, FP8-rounded); the routing
+    // [T, k] on the host (a benchmark's routing override may rewrite it).
+    void run(int64_t block, const float* xq, int64_t T, std::vector<int32_t>& experts, std::vector<float>& weights, float* out);
+
+    int64_t gpu_slots() const { return slots_ ? slots_->count() : 0; }
+    size_t gpu_bytes() const { return (slots_ ? slots_->bytes() : 0) + (staging_ ? staging_->bytes() : 0); }
+    uint64_t pinned_host_bytes() const { return host_->host_bytes(); }
+    size_t expert_bytes() const { return host_->layout().total; }
+    ExpertOffloadStats stats;
+
+private:
+    const ModelConfig& c_;
+    ExpertOffloadOptions options_;
+    std::unique_ptr<HostExpertStore> host_;
+    std::unique_ptr<GpuExpertSlots> slots_, staging_;
+    std::unique_ptr<runtime::ExpertCachePolicy> policy_;
+    cudaStream_t copy_stream_ = nullptr;
+    std::array<cudaEvent_t, 2> staging_copied_{}, staging_done_{};
+    cudaEvent_t moe_done_ = nullptr;
+    double flops_per_token_ = 0;
+};
+
+}  // namespace fathom::cuda
