@@ -27,13 +27,15 @@ ChatController::ChatController(storage::ConversationStore& store, ConversationLi
                                MessageListModel& messages, StatusController& status, EngineWorker& engine,
                                ModelController& model, SettingsController& settings, QObject* parent)
     : QObject(parent), store_(store), conversations_(conversations), messages_(messages), status_(status),
-      engine_(engine), model_(model), settings_(settings) {
+      engine_(engine), model_(model), settings_(settings), backends_(engine_, model_, settings_.remote(), status_) {
     connect(&status_, &StatusController::textChanged, this, &ChatController::replyNoticeChanged);
     connect(&messages_, &MessageListModel::countChanged, this, &ChatController::replyNoticeChanged);
     connect(&model_, &ModelController::stateChanged, this, &ChatController::replyNoticeChanged);
-    connect(&engine_, &EngineWorker::textDelta, this, &ChatController::onTextDelta);
-    connect(&engine_, &EngineWorker::generationFinished, this, &ChatController::onFinished);
-    connect(&engine_, &EngineWorker::generationFailed, this, &ChatController::onFailed);
+    connect(&backends_, &ChatBackend::textDelta, this, &ChatController::onTextDelta);
+    connect(&backends_, &ChatBackend::finished, this, &ChatController::onFinished);
+    connect(&backends_, &ChatBackend::failed, this, &ChatController::onFailed);
+    connect(&backends_, &ChatBackend::availabilityChanged, this, &ChatController::replyNoticeChanged);
+    connect(&backends_, &ChatBackend::availabilityChanged, this, &ChatController::generatingChanged);
     connect(&conversations_, &ConversationListModel::searchFailed, &status_, &StatusController::reportError);
 }
 
@@ -63,6 +65,9 @@ QString ChatController::currentTitle() const {
 QString ChatController::replyNotice() const {
     const int last = messages_.rowCount() - 1;
     if (last < 0 || messages_.roleAt(last) != QLatin1String("user") || generating_) return {};
+    if (backends_.remoteActive())
+        return backends_.ready() ? QString() : QStringLiteral("Message saved. The remote server is not set up (%1); see Settings.")
+                                                   .arg(settings_.remote().problem());
     if (model_.loading()) return QStringLiteral("Message saved. The model is still loading; send again once it is ready.");
     if (model_.ready()) return {};
     return QStringLiteral("Message saved. No model is loaded, so there is no reply. "
@@ -75,7 +80,7 @@ QStringList ChatController::reasoningModes() const {
 
 bool ChatController::canRegenerate() const {
     const int last = messages_.rowCount() - 1;
-    return !generating_ && model_.ready() && last >= 1 && messages_.roleAt(last) == QLatin1String("assistant");
+    return !generating_ && backends_.ready() && last >= 1 && messages_.roleAt(last) == QLatin1String("assistant");
 }
 
 void ChatController::restore() {
@@ -136,7 +141,7 @@ bool ChatController::sendMessage(const QString& text, const QString& mode) {
         emit currentConversationChanged();
         emit messageStored(currentId_);
     });
-    if (stored && model_.ready()) startReply(mode);
+    if (stored && backends_.ready()) startReply(mode);
     return stored;
 }
 
@@ -153,28 +158,27 @@ void ChatController::startReply(const QString& mode) {
     request.maxNewTokens = settings_.maxReplyTokens();
     request.seed = seed_++;
     replyConversationId_ = currentId_;
-    messages_.beginStreaming(mode, model_.modelName());
+    replyModel_ = backends_.modelName();
+    messages_.beginStreaming(mode, replyModel_);
     setGenerating(true);
-    model_.generationStarted();
     appLog()->info("reply in conversation {} ({} turns, mode {}, temperature {}, top-p {})", currentId_,
                    request.turns.size(), mode.toStdString(), request.temperature, request.topP);
-    engine_.generate(request);
+    backends_.start(request);
 }
 
 void ChatController::onTextDelta(const QString& reasoning, const QString& answer, qint64 tokens) {
-    model_.generationProgress(tokens);
+    Q_UNUSED(tokens);
     if (currentId_ == replyConversationId_) messages_.appendStreaming(reasoning, answer);
 }
 
 void ChatController::onFinished(const GenerationResult& result) {
-    model_.generationEnded(result.contextUsed);
     storage::Message reply;
     reply.conversation_id = replyConversationId_;
     reply.role = "assistant";
     reply.content = result.answer.toStdString();
     reply.reasoning = result.reasoning.toStdString();
     reply.mode = result.mode.toStdString();
-    reply.model = model_.modelName().toStdString();
+    reply.model = replyModel_.toStdString();
     reply.prompt_tokens = result.promptTokens;
     reply.completion_tokens = result.completionTokens;
     reply.reasoning_tokens = result.reasoningTokens;
@@ -203,7 +207,6 @@ void ChatController::onFinished(const GenerationResult& result) {
 }
 
 void ChatController::onFailed(const QString& message) {
-    model_.generationEnded(0);
     if (currentId_ == replyConversationId_) messages_.abandonStreaming();
     setGenerating(false);
     status_.reportError(QStringLiteral("Generate a reply"), message);
@@ -218,7 +221,7 @@ void ChatController::setGenerating(bool on) {
 }
 
 void ChatController::stop() {
-    if (generating_) engine_.stopGeneration();
+    if (generating_) backends_.cancel();
 }
 
 bool ChatController::regenerate() {

@@ -3,6 +3,7 @@
 // with its statistics when it ends; without one the message is stored and replyNotice says why no reply.
 #pragma once
 
+#include "app/chat_backends.hpp"
 #include "app/conversation_list_model.hpp"
 #include "app/engine_worker.hpp"
 #include "app/message_list_model.hpp"
@@ -93,6 +94,8 @@ private:
     EngineWorker& engine_;
     ModelController& model_;
     SettingsController& settings_;
+    ChatBackends backends_;  // the local engine or a remote server, as Settings choose
+    QString replyModel_;     // the model the streamed reply comes from
     qint64 currentId_ = 0;
     qint64 replyConversationId_ = 0;  // the conversation the streamed reply belongs to
     bool generating_ = false;

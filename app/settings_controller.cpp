@@ -16,7 +16,8 @@ std::optional<double> parseNumber(const std::optional<std::string>& text) {
 }  // namespace
 
 SettingsController::SettingsController(storage::SettingsStore& store, QObject* parent)
-    : QObject(parent), store_(store) {
+    : QObject(parent), store_(store), remote_(store) {
+    connect(&remote_, &RemoteSettings::settingsError, this, &SettingsController::settingsError);
     try {
         modelFolder_ = QString::fromStdString(store_.get_or(kModelFolderKey, ""));
         userTemperature_ = parseNumber(store_.get(kTemperatureKey));

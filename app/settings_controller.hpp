@@ -2,6 +2,7 @@
 // model controller loads it when it changes) and sampling, which follows the model's defaults until set.
 #pragma once
 
+#include "app/remote_settings.hpp"
 #include "storage/settings_store.hpp"
 
 #include <QObject>
@@ -20,6 +21,7 @@ class SettingsController : public QObject {
     Q_PROPERTY(bool samplingFromModel READ samplingFromModel NOTIFY samplingChanged)
     Q_PROPERTY(QString samplingNote READ samplingNote NOTIFY samplingChanged)
     Q_PROPERTY(int maxReplyTokens READ maxReplyTokens WRITE setMaxReplyTokens NOTIFY samplingChanged)
+    Q_PROPERTY(fathom::app::RemoteSettings* remote READ remotePointer CONSTANT)  // local model or remote server
 
 public:
     static constexpr const char* kModelFolderKey = "model.folder";
@@ -47,6 +49,9 @@ public:
     void setTopP(double value);
     void setMaxReplyTokens(int value);
     Q_INVOKABLE void useModelSampling();
+
+    RemoteSettings& remote() { return remote_; }
+    RemoteSettings* remotePointer() { return &remote_; }
     void setModelDefaults(double temperature, double topP);
 
 signals:
@@ -66,6 +71,7 @@ private:
     double modelTemperature_ = 1.0, modelTopP_ = 1.0;
     bool haveModelDefaults_ = false;
     int maxReplyTokens_ = 512;
+    RemoteSettings remote_;
 };
 
 }  // namespace fathom::app

@@ -5,6 +5,7 @@
 namespace fathom::app {
 
 QString StatusController::text() const {
+    if (!remote_.isEmpty()) return remote_;
     if (modelName_.isEmpty()) return detail_.isEmpty() ? QString::fromUtf8(kNoModelText) : detail_;
     if (detail_.isEmpty()) return QStringLiteral("Model: %1").arg(modelName_);
     return QStringLiteral("Model: %1 \u00B7 %2").arg(modelName_, detail_);
@@ -19,6 +20,12 @@ void StatusController::setDetail(const QString& detail) {
 void StatusController::setActiveModel(const QString& name) {
     if (name == modelName_) return;
     modelName_ = name;
+    emit textChanged();
+}
+
+void StatusController::setRemote(const QString& text) {
+    if (text == remote_) return;
+    remote_ = text;
     emit textChanged();
 }
 

@@ -20,12 +20,16 @@ public:
     explicit StatusController(QObject* parent = nullptr) : QObject(parent) {}
 
     QString text() const;
-    bool modelLoaded() const { return !modelName_.isEmpty(); }
+    // True too while replies come from a remote server: something can answer.
+    bool modelLoaded() const { return !modelName_.isEmpty() || !remote_.isEmpty(); }
     QString errorText() const { return errorText_; }
     bool hasError() const { return !errorText_.isEmpty(); }
 
     // Called by whatever loads a model (the engine worker, once the engine API exists); empty = none loaded.
     void setActiveModel(const QString& name);
+    // While replies come from a remote server, the bar says so ("Remote: <model> at <host>") instead of the local
+    // model's line; empty = the local model again.
+    void setRemote(const QString& text);
     // What the model is doing or holds (loading progress; memory, context, tokens/s), after its name.
     void setDetail(const QString& detail);
     // `context` says what was being done ("Send message"); the newest error replaces an older one.
@@ -39,6 +43,7 @@ signals:
 private:
     QString modelName_;
     QString detail_;
+    QString remote_;
     QString errorText_;
 };
 

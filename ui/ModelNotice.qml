@@ -11,7 +11,8 @@ Rectangle {
     signal openSettings()
 
     readonly property bool offerDemo: !modelController.ready && !modelController.loading
-    visible: offerDemo || modelController.isDemoModel
+    // Replies from a remote server need no local model: no offer, no demo warning.
+    visible: (offerDemo || modelController.isDemoModel) && !settingsController.remote.useRemote
     implicitHeight: visible ? content.implicitHeight + 2 * Theme.spacing : 0
     radius: Theme.radius
     color: Theme.noticeBackground

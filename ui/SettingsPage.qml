@@ -10,9 +10,19 @@ Item {
     objectName: "settingsPage"
     signal close()
 
-    ColumnLayout {
+    // The sections outgrow a small window: the page scrolls.
+    ScrollView {
+        id: scroller
+        objectName: "settingsScroller"
         anchors.fill: parent
-        anchors.margins: Theme.spacingLarge
+        contentWidth: availableWidth
+        contentHeight: sections.implicitHeight + 2 * Theme.spacingLarge
+
+    ColumnLayout {
+        id: sections
+        x: Theme.spacingLarge
+        y: Theme.spacingLarge
+        width: scroller.availableWidth - 2 * Theme.spacingLarge
         spacing: Theme.spacing
 
         Label {
@@ -174,7 +184,13 @@ Item {
             }
         }
 
+        RemoteServerSettings {
+            Layout.fillWidth: true
+            Layout.maximumWidth: 760
+        }
+
         Item { Layout.fillHeight: true }
+    }
     }
 
     FolderDialog {
