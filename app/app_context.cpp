@@ -2,9 +2,11 @@
 
 #include "app/app_log.hpp"
 #include "app/data_dir.hpp"
+#include "app/page_image_provider.hpp"
 
 #include <QDir>
 #include <QQmlContext>
+#include <QQmlEngine>
 #include <QtQml/qqmlextensionplugin.h>
 
 // The QML module (ui/, URI Fathom.Ui) is a static plugin; importing it here keeps every user of AppContext
@@ -28,7 +30,15 @@ AppContext::AppContext(const QString& dataDir, QObject* parent)
           // Tokens are counted with the chosen model's tokenizer; without a model folder they are not.
           const QString folder = settings_.modelFolder();
           return folder.isEmpty() ? QString() : QDir(folder).filePath(QStringLiteral("tokenizer.json"));
-      }) {
+      }),
+      contextBuilder_(QString::fromStdString(databasePath(dataDir).string()),
+                      [this] {
+                          const QString folder = model_.model().folder;
+                          return folder.isEmpty() ? QString() : QDir(folder).filePath(QStringLiteral("tokenizer.json"));
+                      },
+                      [this] { return model_.ready() ? model_.model().maxContext : qint64(0); }),
+      attachments_(*database_, chat_, ingestion_, model_, settings_, contextBuilder_) {
+    chat_.setContextBuilder(&contextBuilder_);
     connect(&ingestion_, &ingestion::IngestionController::ingestFailed, &status_,
             [this](const QString& message) { status_.reportError(QStringLiteral("Reading a document"), message); });
     connect(&worker_, &JobWorker::jobFailed, &status_, &StatusController::reportError);
@@ -50,6 +60,9 @@ void AppContext::expose(QQmlContext& context) {
     context.setContextProperty(QStringLiteral("conversationModel"), &conversations_);
     context.setContextProperty(QStringLiteral("messageModel"), &messages_);
     context.setContextProperty(QStringLiteral("ingestionController"), &ingestion_);
+    context.setContextProperty(QStringLiteral("attachmentController"), &attachments_);
+    if (QQmlEngine* engine = context.engine(); engine && !engine->imageProvider(QStringLiteral("pdfpage")))
+        engine->addImageProvider(QStringLiteral("pdfpage"), new PageImageProvider(QString::fromStdString(databasePath(dataDir_).string())));
 }
 
 }  // namespace fathom::app

@@ -3,6 +3,8 @@
 // Destroying and rebuilding it over the same folder is an app restart (the UI test does exactly that).
 #pragma once
 
+#include "app/attachment_controller.hpp"
+#include "app/chat_context_builder.hpp"
 #include "app/chat_controller.hpp"
 #include "app/conversation_list_model.hpp"
 #include "app/engine_worker.hpp"
@@ -34,7 +36,7 @@ public:
     ~AppContext() override;
 
     // Context properties: chatController, settingsController, statusController, modelController,
-    // conversationModel, messageModel.
+    // conversationModel, messageModel, ingestionController, attachmentController; the image://pdfpage provider.
     void expose(QQmlContext& context);
 
     const QString& dataDir() const { return dataDir_; }
@@ -48,6 +50,8 @@ public:
     ConversationListModel& conversations() { return conversations_; }
     MessageListModel& messages() { return messages_; }
     ingestion::IngestionController& ingestion() { return ingestion_; }
+    ChatContextBuilder& contextBuilder() { return contextBuilder_; }
+    AttachmentController& attachments() { return attachments_; }
 
 private:
     QString dataDir_;
@@ -64,6 +68,8 @@ private:
     ChatController chat_;
     MarkdownStyler markdownStyler_;
     ingestion::IngestionController ingestion_;  // documents: drop zone, progress, citations
+    ChatContextBuilder contextBuilder_;         // a conversation's attached documents into its prompt
+    AttachmentController attachments_;          // the chips above the composer
 };
 
 }  // namespace fathom::app

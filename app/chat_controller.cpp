@@ -1,6 +1,7 @@
 #include "app/chat_controller.hpp"
 
 #include "app/app_log.hpp"
+#include "app/chat_context_builder.hpp"
 #include "app/conversation_export.hpp"
 
 #include <QClipboard>
@@ -163,7 +164,11 @@ void ChatController::startReply(const QString& mode) {
     setGenerating(true);
     appLog()->info("reply in conversation {} ({} turns, mode {}, temperature {}, top-p {})", currentId_,
                    request.turns.size(), mode.toStdString(), request.temperature, request.topP);
-    backends_.start(request);
+    if (!contextBuilder_) return backends_.start(request);
+    // Attached documents go in front of the conversation (laid out off the UI thread), then the reply starts.
+    contextBuilder_->prepare(currentId_, request, [this](const GenerationRequest& withDocuments, const QString& error) {
+        if (error.isEmpty()) backends_.start(withDocuments); else onFailed(error);
+    });
 }
 
 void ChatController::onTextDelta(const QString& reasoning, const QString& answer, qint64 tokens) {
@@ -222,6 +227,7 @@ void ChatController::setGenerating(bool on) {
 
 void ChatController::stop() {
     if (generating_) backends_.cancel();
+    if (generating_ && contextBuilder_) contextBuilder_->cancel();
 }
 
 bool ChatController::regenerate() {

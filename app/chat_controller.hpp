@@ -16,6 +16,8 @@
 
 namespace fathom::app {
 
+class ChatContextBuilder;
+
 class ChatController : public QObject {
     Q_OBJECT
     Q_PROPERTY(qint64 currentConversationId READ currentConversationId NOTIFY currentConversationChanged)
@@ -68,6 +70,9 @@ public:
     // Reads a JSON export into a new conversation and shows it; returns its id (0 on failure).
     Q_INVOKABLE qint64 importConversation(const QUrl& file);
 
+    // The conversation's attached documents go into each prompt through `builder` (null: none).
+    void setContextBuilder(ChatContextBuilder* builder) { contextBuilder_ = builder; }
+
 signals:
     void currentConversationChanged();
     void replyNoticeChanged();
@@ -101,6 +106,7 @@ private:
     bool generating_ = false;
     int editingRow_ = -1;
     uint64_t seed_ = 0;  // advanced per reply so Regenerate gives a different one
+    ChatContextBuilder* contextBuilder_ = nullptr;
 };
 
 }  // namespace fathom::app

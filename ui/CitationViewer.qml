@@ -1,5 +1,6 @@
-// The page or file a citation points to: the page's text, or the file with its lines numbered and the cited
-// line highlighted and scrolled into view.
+// The page or file a citation points to: a PDF page rendered as an image (image://pdfpage, drawn off the UI
+// thread by the PDF worker) beside its stored text, or the file with its lines numbered and the cited line
+// highlighted and scrolled into view.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -9,10 +10,11 @@ Popup {
     objectName: "citationViewer"
     modal: true
     anchors.centerIn: Overlay.overlay
-    width: Math.min(Overlay.overlay ? Overlay.overlay.width - 80 : 800, 900)
-    height: Math.min(Overlay.overlay ? Overlay.overlay.height - 80 : 600, 700)
+    width: Math.min(Overlay.overlay ? Overlay.overlay.width - 80 : 800, 1200)
+    height: Math.min(Overlay.overlay ? Overlay.overlay.height - 80 : 600, 820)
     property var target: ({})
     property var lines: []
+    readonly property bool showsPage: target.ok === true && target.kind === "pdf" && target.page > 0
 
     function show(result) {
         target = result
@@ -49,28 +51,67 @@ Popup {
             color: Theme.errorText
             wrapMode: Text.Wrap
         }
-        ListView {
-            id: lineList
-            objectName: "citationLines"
+        RowLayout {
             Layout.fillWidth: true
             Layout.fillHeight: true
-            clip: true
-            model: viewer.lines
-            ScrollBar.vertical: ScrollBar {}
-            delegate: Rectangle {
-                required property int index
-                required property var modelData
-                width: lineList.width
-                height: lineText.implicitHeight
-                color: viewer.target.line === index + 1 ? Theme.accentSoft : "transparent"
+            spacing: Theme.spacing
+            ScrollView {
+                id: pageScroll
+                visible: viewer.showsPage
+                Layout.fillHeight: true
+                Layout.preferredWidth: parent.width * 0.55
+                clip: true
+                contentWidth: pageScroll.width
+                contentHeight: Math.max(pageImage.height, pageStatus.implicitHeight) + 16
+                // The page is white: a grey margin shows where it ends.
+                background: Rectangle { color: Theme.codeBackground }
+                Image {
+                    id: pageImage
+                    objectName: "citationPageImage"
+                    x: 8
+                    y: 8
+                    width: pageScroll.width - 16
+                    fillMode: Image.PreserveAspectFit
+                    asynchronous: true
+                    cache: false
+                    sourceSize.width: 900
+                    source: viewer.showsPage ? "image://pdfpage/" + viewer.target.documentId + "/" + viewer.target.page : ""
+                }
                 Label {
-                    id: lineText
-                    width: parent.width
-                    text: (viewer.target.line > 0 ? (index + 1) + "  " : "") + modelData
-                    textFormat: Text.PlainText
+                    id: pageStatus
+                    objectName: "citationPageStatus"
+                    width: pageScroll.width
+                    visible: pageImage.status !== Image.Ready
+                    text: pageImage.status === Image.Loading ? "Rendering the page\u2026"
+                          : pageImage.status === Image.Error ? "The page cannot be drawn (has the PDF moved?); its text is beside."
+                          : ""
                     wrapMode: Text.Wrap
-                    font.family: viewer.target.line > 0 ? "monospace" : ""
-                    color: Theme.text
+                    color: Theme.textMuted
+                }
+            }
+            ListView {
+                id: lineList
+                objectName: "citationLines"
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                clip: true
+                model: viewer.lines
+                ScrollBar.vertical: ScrollBar {}
+                delegate: Rectangle {
+                    required property int index
+                    required property var modelData
+                    width: lineList.width
+                    height: lineText.implicitHeight
+                    color: viewer.target.line === index + 1 ? Theme.accentSoft : "transparent"
+                    Label {
+                        id: lineText
+                        width: parent.width
+                        text: (viewer.target.line > 0 ? (index + 1) + "  " : "") + modelData
+                        textFormat: Text.PlainText
+                        wrapMode: Text.Wrap
+                        font.family: viewer.target.line > 0 ? "monospace" : ""
+                        color: Theme.text
+                    }
                 }
             }
         }

@@ -1,5 +1,6 @@
-// The composer: a multi-line input (Enter sends, Shift+Enter starts a new line), the reasoning-mode
-// selector and the Send button, which becomes Stop (Esc) while a reply is being written.
+// The composer: the conversation's attachments, a multi-line input (Enter sends, Shift+Enter starts a new
+// line), the reasoning-mode selector and the Send button, which becomes Stop (Esc) while a reply is being written.
+// A PDF, folder or text file dropped on it is read and attached to the conversation.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -10,8 +11,19 @@ Rectangle {
     implicitHeight: column.implicitHeight + 2 * Theme.spacing
     radius: Theme.radius + 2
     color: Theme.window
-    border.color: input.activeFocus ? Theme.accent : Theme.border
-    border.width: input.activeFocus ? 2 : 1
+    border.color: input.activeFocus || fileDrop.containsDrag ? Theme.accent : Theme.border
+    border.width: input.activeFocus || fileDrop.containsDrag ? 2 : 1
+
+    DropArea {
+        id: fileDrop
+        objectName: "composerDropArea"
+        anchors.fill: parent
+        keys: ["text/uri-list"]
+        onDropped: (drop) => {
+            for (const url of drop.urls) { attachmentController.addPath(url); break }  // one ingest at a time
+            drop.accept()
+        }
+    }
 
     function focusInput() { input.forceActiveFocus() }
 
@@ -46,6 +58,10 @@ Rectangle {
         anchors.fill: parent
         anchors.margins: Theme.spacing
         spacing: Theme.spacingSmall
+
+        AttachmentBar {
+            Layout.fillWidth: true
+        }
 
         RowLayout {
             objectName: "editingBar"

@@ -1,6 +1,6 @@
 // The documents panel: a drop zone for PDFs, folders and text files, the ingest progress with Cancel, the
-// stored documents (parts, tokens, problems), the problem list of the chosen one, and the page/file viewer
-// that citation links (fathom://doc/...) open.
+// stored documents (parts, tokens, problems; Attach puts one into the conversation's prompt), the problem list
+// of the chosen one, and the page/file viewer that citation links (fathom://doc/...) open.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -84,6 +84,15 @@ Rectangle {
                         ToolTip.visible: hovered
                         ToolTip.text: "Show what was skipped and why"
                         onClicked: ingestionController.showProblems(modelData.id)
+                    }
+                    ToolButton {
+                        objectName: "attachDocument" + modelData.id
+                        text: "Attach"
+                        font.pixelSize: Theme.fontSmall
+                        Accessible.name: "Attach " + modelData.title + " to this conversation"
+                        ToolTip.visible: hovered
+                        ToolTip.text: "Attach to this conversation: its text goes into the prompt"
+                        onClicked: attachmentController.attachDocument(modelData.id)
                     }
                     ToolButton {
                         text: "\u2715"

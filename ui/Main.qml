@@ -46,6 +46,16 @@ ApplicationWindow {
         onActivated: chatController.stop()
     }
 
+    // A file dropped anywhere on the window (outside the documents panel's own drop zone) is read and attached
+    // to the conversation. Below everything: drops reach it through items that take none.
+    DropArea {
+        objectName: "windowDropArea"
+        anchors.fill: parent
+        z: -1
+        keys: ["text/uri-list"]
+        onDropped: (drop) => { if (drop.urls.length > 0) attachmentController.addPath(drop.urls[0]); drop.accept() }
+    }
+
     RowLayout {
         anchors.fill: parent
         spacing: 0

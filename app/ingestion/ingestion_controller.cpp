@@ -164,6 +164,9 @@ QVariantMap IngestionController::openCitation(const QString& url) {
                                                 (target->line ? QStringLiteral(":%1").arg(*target->line) : QString());
     if (!part) return {{"ok", false}, {"error", QStringLiteral("%1 has no %2").arg(QString::fromStdString(document->title), location)}};
     return {{"ok", true},
+            {"documentId", qint64(target->documentId)},
+            {"kind", QString::fromStdString(document->kind)},
+            {"page", target->page ? QVariant(qint64(*target->page)) : QVariant(0)},
             {"title", QString::fromStdString(document->title)},
             {"location", location},
             {"text", QString::fromStdString(part->text)},

@@ -49,7 +49,7 @@ public:
     Q_INVOKABLE void cancel();
     Q_INVOKABLE void removeDocument(qint64 id);
     Q_INVOKABLE void showProblems(qint64 id);
-    // {ok, title, location, text, line, error} for a fathom://doc/... link: the page's text or the file.
+    // {ok, documentId, kind, page, title, location, text, line, error} for a fathom://doc/... link: the page's text or the file.
     Q_INVOKABLE QVariantMap openCitation(const QString& url);
     // The answer with its citations turned into fathom:// links, against every stored document.
     Q_INVOKABLE QString linkCitations(const QString& answer);

@@ -1,15 +1,21 @@
 // fathom-pdf-worker: reads one PDF with poppler-qt6 in its own process and writes JSON lines on stdout:
 // {"type":"document",...metadata} then one {"type":"page",...} per page, then {"type":"end"}; a PDF it cannot
 // open gives {"type":"error","message":...} and exit code 2. A crash or hang here cannot harm the app.
+// With --render FILE.pdf PAGE WIDTH it writes that page (from 1) as a PNG, WIDTH pixels wide, on stdout instead.
+#include <QBuffer>
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRectF>
 
 #include <poppler-qt6.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace {
 void emitLine(const QJsonObject& object) {
@@ -25,12 +31,48 @@ int fail(const QString& message) {
 }
 
 QString isoDate(const QDateTime& date) { return date.isValid() ? date.toString(Qt::ISODate) : QString(); }
+
+// Errors go to stderr here (stdout is the image); exit code 2 as above.
+int renderPage(const QString& path, int number, int width) {
+    std::unique_ptr<Poppler::Document> document = Poppler::Document::load(path);
+    if (!document || document->isLocked()) {
+        std::fprintf(stderr, "poppler cannot open '%s' (missing, damaged or encrypted)\n", qPrintable(path));
+        return 2;
+    }
+    if (number < 1 || number > document->numPages()) {
+        std::fprintf(stderr, "page %d is not in '%s' (%d pages)\n", number, qPrintable(path), document->numPages());
+        return 2;
+    }
+    std::unique_ptr<Poppler::Page> page = document->page(number - 1);
+    if (!page) {
+        std::fprintf(stderr, "poppler cannot read page %d\n", number);
+        return 2;
+    }
+    document->setRenderHint(Poppler::Document::Antialiasing);
+    document->setRenderHint(Poppler::Document::TextAntialiasing);
+    const double points = page->pageSizeF().width();  // 72 points to the inch
+    const double dpi = points > 0 ? std::clamp(72.0 * width / points, 20.0, 400.0) : 96.0;
+    const QImage image = page->renderToImage(dpi, dpi);
+    if (image.isNull()) {
+        std::fprintf(stderr, "poppler could not render page %d\n", number);
+        return 2;
+    }
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, "PNG");
+    std::fwrite(png.constData(), 1, size_t(png.size()), stdout);
+    std::fflush(stdout);
+    return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
+    if (argc == 5 && std::strcmp(argv[1], "--render") == 0)
+        return renderPage(QString::fromLocal8Bit(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]));
     if (argc != 2) {
-        std::fprintf(stderr, "usage: fathom-pdf-worker FILE.pdf\n");
+        std::fprintf(stderr, "usage: fathom-pdf-worker FILE.pdf | --render FILE.pdf PAGE WIDTH\n");
         return 64;
     }
     // Poppler reports malformed objects on stderr; the parent keeps stderr for its log, stdout stays JSON.
