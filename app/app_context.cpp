@@ -26,6 +26,7 @@ AppContext::AppContext(const QString& dataDir, QObject* parent)
       settings_(settingsStore_),
       model_(engine_, settings_, status_),
       chat_(conversationStore_, conversations_, messages_, status_, engine_, model_, settings_),
+      memoryBudget_(settingsStore_),
       ingestion_(*database_, [this] {
           // Tokens are counted with the chosen model's tokenizer; without a model folder they are not.
           const QString folder = settings_.modelFolder();
@@ -39,6 +40,8 @@ AppContext::AppContext(const QString& dataDir, QObject* parent)
                       [this] { return model_.ready() ? model_.model().maxContext : qint64(0); }),
       attachments_(*database_, chat_, ingestion_, model_, settings_, contextBuilder_) {
     chat_.setContextBuilder(&contextBuilder_);
+    model_.setMemoryBudget(&memoryBudget_);  // before the saved model folder starts loading (queued)
+    connect(&memoryBudget_, &MemoryBudget::settingsError, &status_, &StatusController::reportError);
     connect(&ingestion_, &ingestion::IngestionController::ingestFailed, &status_,
             [this](const QString& message) { status_.reportError(QStringLiteral("Reading a document"), message); });
     connect(&worker_, &JobWorker::jobFailed, &status_, &StatusController::reportError);
@@ -59,6 +62,7 @@ void AppContext::expose(QQmlContext& context) {
     context.setContextProperty(QStringLiteral("markdownStyler"), &markdownStyler_);
     context.setContextProperty(QStringLiteral("conversationModel"), &conversations_);
     context.setContextProperty(QStringLiteral("messageModel"), &messages_);
+    context.setContextProperty(QStringLiteral("memoryBudget"), &memoryBudget_);
     context.setContextProperty(QStringLiteral("ingestionController"), &ingestion_);
     context.setContextProperty(QStringLiteral("attachmentController"), &attachments_);
     if (QQmlEngine* engine = context.engine(); engine && !engine->imageProvider(QStringLiteral("pdfpage")))

@@ -8,6 +8,7 @@
 #include "app/chat_controller.hpp"
 #include "app/conversation_list_model.hpp"
 #include "app/engine_worker.hpp"
+#include "app/memory_budget.hpp"
 #include "app/ingestion/ingestion_controller.hpp"
 #include "app/job_worker.hpp"
 #include "app/markdown_styler.hpp"
@@ -49,6 +50,7 @@ public:
     SettingsController& settings() { return settings_; }
     ConversationListModel& conversations() { return conversations_; }
     MessageListModel& messages() { return messages_; }
+    MemoryBudget& memoryBudget() { return memoryBudget_; }
     ingestion::IngestionController& ingestion() { return ingestion_; }
     ChatContextBuilder& contextBuilder() { return contextBuilder_; }
     AttachmentController& attachments() { return attachments_; }
@@ -66,6 +68,7 @@ private:
     SettingsController settings_;
     ModelController model_;
     ChatController chat_;
+    MemoryBudget memoryBudget_;  // host and GPU budgets from Settings; the model controller checks loads against them
     MarkdownStyler markdownStyler_;
     ingestion::IngestionController ingestion_;  // documents: drop zone, progress, citations
     ChatContextBuilder contextBuilder_;         // a conversation's attached documents into its prompt

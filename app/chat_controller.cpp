@@ -1,5 +1,6 @@
 #include "app/chat_controller.hpp"
 
+#include "app/answer_segments.hpp"
 #include "app/app_log.hpp"
 #include "app/chat_context_builder.hpp"
 #include "app/conversation_export.hpp"
@@ -9,6 +10,8 @@
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QSaveFile>
+
+#include <algorithm>
 
 namespace fathom::app {
 
@@ -137,7 +140,8 @@ bool ChatController::sendMessage(const QString& text, const QString& mode) {
         message.role = "user";
         message.content = trimmed.toStdString();
         message.mode = mode.toStdString();
-        messages_.append(store_.append_message(message));
+        message.parent_id = messages_.rowCount() > 0 ? messages_.at(messages_.rowCount() - 1).id : 0;
+        messages_.append(store_.append_child(message));
         conversations_.reload();
         emit currentConversationChanged();
         emit messageStored(currentId_);
@@ -159,6 +163,7 @@ void ChatController::startReply(const QString& mode) {
     request.maxNewTokens = settings_.maxReplyTokens();
     request.seed = seed_++;
     replyConversationId_ = currentId_;
+    replyParentId_ = messages_.rowCount() > 0 ? messages_.at(messages_.rowCount() - 1).id : 0;
     replyModel_ = backends_.modelName();
     messages_.beginStreaming(mode, replyModel_);
     setGenerating(true);
@@ -179,6 +184,7 @@ void ChatController::onTextDelta(const QString& reasoning, const QString& answer
 void ChatController::onFinished(const GenerationResult& result) {
     storage::Message reply;
     reply.conversation_id = replyConversationId_;
+    reply.parent_id = replyParentId_;
     reply.role = "assistant";
     reply.content = result.answer.toStdString();
     reply.reasoning = result.reasoning.toStdString();
@@ -194,10 +200,10 @@ void ChatController::onFinished(const GenerationResult& result) {
                    result.completionTokens, result.decodeMs);
     // A reply stopped before its first token has nothing worth keeping.
     if (result.completionTokens == 0) {
-        if (currentId_ == replyConversationId_) messages_.abandonStreaming();
+        if (currentId_ == replyConversationId_) showStoredPath();
     } else {
         guarded(QStringLiteral("Store reply"), [&] {
-            const storage::Message stored = store_.append_message(reply);
+            const storage::Message stored = store_.append_child(reply);
             if (currentId_ == replyConversationId_) {
                 if (messages_.streaming())
                     messages_.finishStreaming(stored);
@@ -212,10 +218,15 @@ void ChatController::onFinished(const GenerationResult& result) {
 }
 
 void ChatController::onFailed(const QString& message) {
-    if (currentId_ == replyConversationId_) messages_.abandonStreaming();
+    if (currentId_ == replyConversationId_) showStoredPath();
     setGenerating(false);
     status_.reportError(QStringLiteral("Generate a reply"), message);
     emit replyFinished(replyConversationId_);
+}
+
+void ChatController::showStoredPath() {
+    // The streamed row goes; a regenerated reply's predecessor, hidden while it streamed, comes back.
+    guarded(QStringLiteral("Show conversation"), [&] { messages_.showConversation(currentId_); });
 }
 
 void ChatController::setGenerating(bool on) {
@@ -234,17 +245,20 @@ bool ChatController::regenerate() {
     if (!canRegenerate()) return false;
     const int last = messages_.rowCount() - 1;
     const QString mode = QString::fromStdString(messages_.at(last).mode);
-    const bool removed = guarded(QStringLiteral("Regenerate"), [&] {
-        store_.delete_message(messages_.at(last).id);
-        messages_.removeLast();
-    });
-    if (removed) startReply(mode);
-    return removed;
+    // Only the view drops the old reply; the new one is stored beside it when it ends.
+    messages_.removeLast();
+    startReply(mode);
+    return true;
 }
 
 void ChatController::copyMessage(int row) {
     if (row < 0 || row >= messages_.rowCount()) return;
     QGuiApplication::clipboard()->setText(messages_.contentAt(row));
+}
+
+void ChatController::copyCodeBlock(int row, int block) {
+    if (row < 0 || row >= messages_.rowCount()) return;
+    QGuiApplication::clipboard()->setText(codeBlockText(messages_.contentAt(row), block));
 }
 
 QString ChatController::startEdit(int row) {
@@ -264,28 +278,41 @@ void ChatController::cancelEdit() {
 qint64 ChatController::sendEdit(const QString& text, const QString& mode) {
     const int row = editingRow_;
     const QString trimmed = text.trimmed();
-    if (row < 0 || trimmed.isEmpty() || generating_) return 0;
-    qint64 branch = 0;
-    const bool created = guarded(QStringLiteral("Edit message"), [&] {
-        const QString title = currentTitle() + QStringLiteral(" (edited)");
-        branch = store_.create_conversation(title.toStdString()).id;
-        try {
-            for (int i = 0; i < row; ++i) {
-                storage::Message copy = messages_.at(i);
-                copy.id = 0;
-                copy.conversation_id = branch;
-                store_.append_message(copy);
-            }
-        } catch (...) {
-            store_.delete_conversation(branch);  // no half-copied branch left behind
-            throw;
-        }
+    if (row < 0 || trimmed.isEmpty() || generating_ || !reasoningModes().contains(mode)) return 0;
+    qint64 edited = 0;
+    const bool stored = guarded(QStringLiteral("Edit message"), [&] {
+        storage::Message message;
+        message.conversation_id = currentId_;
+        message.parent_id = messages_.at(row).parent_id;  // a sibling of the edited message
+        message.role = "user";
+        message.content = trimmed.toStdString();
+        message.mode = mode.toStdString();
+        edited = store_.append_child(message).id;
+        cancelEdit();
+        messages_.showConversation(currentId_);
         conversations_.reload();
-        setCurrent(branch);
+        emit currentConversationChanged();
+        emit messageStored(currentId_);
     });
-    if (!created) return 0;
-    appLog()->info("message {} edited: conversation {} continues as branch {}", row, currentId_, branch);
-    return sendMessage(trimmed, mode) ? branch : 0;
+    if (!stored) return 0;
+    appLog()->info("message {} of conversation {} edited: branch starts at message {}", row, currentId_, edited);
+    if (backends_.ready()) startReply(mode);
+    return edited;
+}
+
+bool ChatController::switchBranch(int row, int step) {
+    if (generating_ || row < 0 || row >= messages_.rowCount()) return false;
+    const auto siblings = messages_.siblingIds(row);
+    const auto at = std::find(siblings.begin(), siblings.end(), messages_.at(row).id);
+    if (at == siblings.end()) return false;
+    const auto target = (at - siblings.begin()) + step;
+    if (target < 0 || target >= static_cast<qint64>(siblings.size())) return false;
+    return guarded(QStringLiteral("Switch branch"), [&] {
+        cancelEdit();
+        store_.switch_branch(siblings[static_cast<size_t>(target)]);
+        messages_.showConversation(currentId_);
+        emit generatingChanged();  // canRegenerate depends on the shown messages
+    });
 }
 
 bool ChatController::renameConversation(qint64 id, const QString& title) {
@@ -312,10 +339,12 @@ bool ChatController::exportConversation(qint64 id, const QUrl& file) {
     return guarded(QStringLiteral("Export to '%1'").arg(path), [&] {
         const auto conversation = store_.find_conversation(id);
         if (!conversation) throw Error("conversation " + std::to_string(id) + " does not exist");
-        const auto messages = store_.messages(id);
+        // Markdown is for reading: the path shown. JSON is for importing back: every branch.
+        const auto shown = store_.messages(id);
         const bool json = QFileInfo(path).suffix().compare(QLatin1String("json"), Qt::CaseInsensitive) == 0;
-        const QByteArray bytes = json ? conversationToJson(*conversation, messages)
-                                      : conversationToMarkdown(*conversation, messages).toUtf8();
+        const QByteArray bytes = json ? conversationToJson(*conversation, store_.all_messages(id),
+                                                           shown.empty() ? 0 : shown.back().id)
+                                      : conversationToMarkdown(*conversation, shown).toUtf8();
         // QSaveFile: a failed write leaves any earlier file of that name untouched.
         QSaveFile out(path);
         if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit())
@@ -333,10 +362,15 @@ qint64 ChatController::importConversation(const QUrl& file) {
         ImportedConversation imported = conversationFromJson(in.readAll(), path);
         const qint64 created = store_.create_conversation(imported.title.toStdString()).id;
         try {
+            QHash<qint64, qint64> storedId;  // the file's ids to the database's
             for (auto& m : imported.messages) {
+                const qint64 fileId = m.id;
+                m.id = 0;
                 m.conversation_id = created;
-                store_.append_message(m);
+                m.parent_id = m.parent_id == 0 ? 0 : storedId.value(m.parent_id);
+                storedId.insert(fileId, store_.append_child(m).id);
             }
+            if (storedId.contains(imported.activeLeaf)) store_.switch_branch(storedId.value(imported.activeLeaf));
         } catch (...) {
             store_.delete_conversation(created);  // no half-imported conversation left behind
             throw;

@@ -54,15 +54,19 @@ public:
     Q_INVOKABLE bool sendMessage(const QString& text, const QString& mode);
     // Stops the reply being generated; what was generated so far is kept and stored.
     Q_INVOKABLE void stop();
-    // Replaces the last reply with a new one (same prompt, next seed).
+    // A new reply to the same prompt (next seed), stored beside the last one: the old stays as a branch.
     Q_INVOKABLE bool regenerate();
     Q_INVOKABLE void copyMessage(int row);
-    // Editing a user message: the composer takes its text; sending continues from there in a new branch,
-    // a copy of the conversation up to that message, so the original conversation (the old branch) stays.
+    // Copies the `block`-th fenced code block (0-based) of the row's reply, exactly as written.
+    Q_INVOKABLE void copyCodeBlock(int row, int block);
+    // Editing a user message: the composer takes its text; sending stores the edit as a sibling of that
+    // message (a new branch in the same conversation, the old one kept) and continues from there.
     Q_INVOKABLE QString startEdit(int row);
     Q_INVOKABLE void cancelEdit();
-    // Returns the new branch's id (0 when nothing was created, with the reason in the banner).
+    // Returns the edited message's id (0 when nothing was stored, with the reason in the banner).
     Q_INVOKABLE qint64 sendEdit(const QString& text, const QString& mode);
+    // Shows the previous (step -1) or next (+1) sibling of the row's message, and the path below it.
+    Q_INVOKABLE bool switchBranch(int row, int step);
     Q_INVOKABLE bool renameConversation(qint64 id, const QString& title);
     Q_INVOKABLE bool deleteConversation(qint64 id);
     // Writes the conversation to `file`: Markdown for .md, JSON for .json. Returns false on failure.
@@ -87,6 +91,7 @@ private:
     void onTextDelta(const QString& reasoning, const QString& answer, qint64 tokens);
     void onFinished(const GenerationResult& result);
     void onFailed(const QString& message);
+    void showStoredPath();
     void setGenerating(bool on);
     // Runs a storage action; a StorageError goes to the error banner with `context` and false is returned.
     template <typename Action>
@@ -103,6 +108,7 @@ private:
     QString replyModel_;     // the model the streamed reply comes from
     qint64 currentId_ = 0;
     qint64 replyConversationId_ = 0;  // the conversation the streamed reply belongs to
+    qint64 replyParentId_ = 0;        // the message it answers (a regenerated reply is a sibling of the old)
     bool generating_ = false;
     int editingRow_ = -1;
     uint64_t seed_ = 0;  // advanced per reply so Regenerate gives a different one

@@ -6,11 +6,13 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 
 namespace fathom::app {
 
 namespace {
-constexpr int kFormatVersion = 1;
+// Version 2 adds "id" and "parent" to each message and "active_leaf": the whole tree of branches.
+constexpr int kFormatVersion = 2;
 
 QString isoTime(int64_t epochMs) {
     return QDateTime::fromMSecsSinceEpoch(epochMs, Qt::UTC).toString(Qt::ISODateWithMs);
@@ -46,10 +48,13 @@ QString conversationToMarkdown(const storage::Conversation& conversation, const 
     return out;
 }
 
-QByteArray conversationToJson(const storage::Conversation& conversation, const std::vector<storage::Message>& messages) {
+QByteArray conversationToJson(const storage::Conversation& conversation, const std::vector<storage::Message>& messages,
+                              int64_t activeLeaf) {
     QJsonArray list;
     for (const auto& m : messages) {
         list.append(QJsonObject{
+            {QStringLiteral("id"), static_cast<double>(m.id)},
+            {QStringLiteral("parent"), m.parent_id == 0 ? QJsonValue() : QJsonValue(static_cast<double>(m.parent_id))},
             {QStringLiteral("role"), QString::fromStdString(m.role)},
             {QStringLiteral("content"), QString::fromStdString(m.content)},
             {QStringLiteral("reasoning"), QString::fromStdString(m.reasoning)},
@@ -68,26 +73,29 @@ QByteArray conversationToJson(const storage::Conversation& conversation, const s
                            {QStringLiteral("version"), kFormatVersion},
                            {QStringLiteral("title"), QString::fromStdString(conversation.title)},
                            {QStringLiteral("created_at"), isoTime(conversation.created_at)},
+                           {QStringLiteral("active_leaf"), static_cast<double>(activeLeaf)},
                            {QStringLiteral("messages"), list}};
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
 ImportedConversation conversationFromJson(const QByteArray& json, const QString& where) {
+    ImportedConversation result;
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
     if (doc.isNull()) fail(where, QStringLiteral("not JSON (%1 at byte %2)").arg(error.errorString()).arg(error.offset));
     const QJsonObject root = doc.object();
     if (root.value(QStringLiteral("format")).toString() != QLatin1String("fathom-conversation"))
         fail(where, QStringLiteral("\"format\" is not \"fathom-conversation\" (not a Fathom export)"));
-    if (root.value(QStringLiteral("version")).toInt() != kFormatVersion)
-        fail(where, QStringLiteral("\"version\" %1 is not supported (expected %2)")
-                        .arg(root.value(QStringLiteral("version")).toInt()).arg(kFormatVersion));
-    ImportedConversation result;
+    const int version = root.value(QStringLiteral("version")).toInt();
+    if (version < 1 || version > kFormatVersion)
+        fail(where, QStringLiteral("\"version\" %1 is not supported (expected 1 to %2)").arg(version).arg(kFormatVersion));
+    result.activeLeaf = root.value(QStringLiteral("active_leaf")).toInteger();
     result.title = root.value(QStringLiteral("title")).toString().simplified();
     if (result.title.isEmpty()) result.title = QStringLiteral("Imported conversation");
     const QJsonValue messages = root.value(QStringLiteral("messages"));
     if (!messages.isArray()) fail(where, QStringLiteral("\"messages\" must be an array"));
     int index = 0;
+    QSet<int64_t> seen;
     for (const QJsonValue& value : messages.toArray()) {
         const QString at = QStringLiteral("messages[%1]").arg(index++);
         if (!value.isObject()) fail(where, at + QStringLiteral(" must be an object"));
@@ -110,6 +118,17 @@ ImportedConversation conversationFromJson(const QByteArray& json, const QString&
         m.time_to_first_token_ms = o.value(QStringLiteral("time_to_first_token_ms")).toDouble();
         const QDateTime created = QDateTime::fromString(o.value(QStringLiteral("created_at")).toString(), Qt::ISODateWithMs);
         m.created_at = created.isValid() ? created.toMSecsSinceEpoch() : 0;
+        if (version == 1) {  // a plain list: one path
+            m.id = index;
+            m.parent_id = index - 1;
+        } else {
+            m.id = o.value(QStringLiteral("id")).toInteger();
+            m.parent_id = o.value(QStringLiteral("parent")).toInteger();  // null for a first message
+            if (m.id <= 0 || seen.contains(m.id)) fail(where, at + QStringLiteral(".id must be a new positive number"));
+            if (m.parent_id != 0 && !seen.contains(m.parent_id))
+                fail(where, at + QStringLiteral(".parent must name an earlier message"));
+        }
+        seen.insert(m.id);
         result.messages.push_back(std::move(m));
     }
     return result;

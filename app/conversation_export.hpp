@@ -12,11 +12,16 @@
 namespace fathom::app {
 
 QString conversationToMarkdown(const storage::Conversation& conversation, const std::vector<storage::Message>& messages);
-QByteArray conversationToJson(const storage::Conversation& conversation, const std::vector<storage::Message>& messages);
+// `messages` may be the whole tree (every branch, parents first); `activeLeaf` is the shown path's last message.
+QByteArray conversationToJson(const storage::Conversation& conversation, const std::vector<storage::Message>& messages,
+                              int64_t activeLeaf = 0);
 
 struct ImportedConversation {
     QString title;
-    std::vector<storage::Message> messages;  // conversation_id and id unset
+    // Parents first; id and parent_id are the file's (version 1, a plain list, reads as one path numbered
+    // from 1); conversation_id unset.
+    std::vector<storage::Message> messages;
+    int64_t activeLeaf = 0;  // the file's id of the path to show; 0 when not given
 };
 // Throws fathom::Error naming `where` and the field when the JSON is not a conversation in this form.
 ImportedConversation conversationFromJson(const QByteArray& json, const QString& where);

@@ -1,6 +1,9 @@
 #include "app/message_list_model.hpp"
 
+#include "app/answer_segments.hpp"
 #include "app/time_text.hpp"
+
+#include <algorithm>
 
 namespace fathom::app {
 
@@ -26,6 +29,10 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
         case StreamingRole: return streamingRow;
         case StatsTextRole: return streamingRow ? QString() : statsText(m);
         case MessageIdRole: return QVariant::fromValue<qint64>(m.id);
+        case BranchIndexRole: return branches_[static_cast<size_t>(index.row())].index;
+        case BranchCountRole: return branches_[static_cast<size_t>(index.row())].count;
+        case SegmentsRole:
+            return m.role == "assistant" ? answerSegmentsForQml(QString::fromStdString(m.content)) : QVariantList();
         default: return {};
     }
 }
@@ -33,7 +40,8 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const {
 QHash<int, QByteArray> MessageListModel::roleNames() const {
     return {{RoleRole, "role"},         {ContentRole, "content"},     {ReasoningRole, "reasoning"},
             {ModeRole, "mode"},         {ModelRole, "model"},         {TimeTextRole, "timeText"},
-            {StreamingRole, "streaming"}, {StatsTextRole, "statsText"}, {MessageIdRole, "messageId"}};
+            {StreamingRole, "streaming"}, {StatsTextRole, "statsText"}, {MessageIdRole, "messageId"},
+            {BranchIndexRole, "branchIndex"}, {BranchCountRole, "branchCount"}, {SegmentsRole, "segments"}};
 }
 
 QString MessageListModel::statsText(const storage::Message& m) {
@@ -52,8 +60,11 @@ QString MessageListModel::statsText(const storage::Message& m) {
 void MessageListModel::showConversation(int64_t conversationId) {
     std::vector<storage::Message> fresh;
     if (conversationId != 0) fresh = store_.messages(conversationId);
+    std::vector<BranchPlace> places;
+    for (const auto& m : fresh) places.push_back(branchPlace(m));
     beginResetModel();
     rows_ = std::move(fresh);
+    branches_ = std::move(places);
     streaming_ = false;
     endResetModel();
     emit countChanged();
@@ -61,8 +72,10 @@ void MessageListModel::showConversation(int64_t conversationId) {
 
 void MessageListModel::append(const storage::Message& message) {
     const int row = static_cast<int>(rows_.size());
+    const BranchPlace place = branchPlace(message);
     beginInsertRows({}, row, row);
     rows_.push_back(message);
+    branches_.push_back(place);
     endInsertRows();
     emit countChanged();
 }
@@ -72,6 +85,7 @@ void MessageListModel::removeLast() {
     const int row = static_cast<int>(rows_.size()) - 1;
     beginRemoveRows({}, row, row);
     rows_.pop_back();
+    branches_.pop_back();
     streaming_ = false;
     endRemoveRows();
     emit countChanged();
@@ -99,7 +113,7 @@ void MessageListModel::appendStreaming(const QString& reasoning, const QString& 
     }
     if (!answer.isEmpty()) {
         reply.content += answer.toStdString();
-        roles << ContentRole;
+        roles << ContentRole << SegmentsRole;
     }
     if (roles.isEmpty()) return;
     const QModelIndex changed = index(static_cast<int>(rows_.size()) - 1);
@@ -109,6 +123,7 @@ void MessageListModel::appendStreaming(const QString& reasoning, const QString& 
 void MessageListModel::finishStreaming(const storage::Message& stored) {
     if (!streaming_ || rows_.empty()) return;
     rows_.back() = stored;
+    branches_.back() = branchPlace(stored);
     streaming_ = false;
     const QModelIndex changed = index(static_cast<int>(rows_.size()) - 1);
     emit dataChanged(changed, changed);
@@ -131,6 +146,19 @@ QString MessageListModel::reasoningAt(int row) const {
 QString MessageListModel::statsTextAt(int row) const {
     if (row < 0 || row >= static_cast<int>(rows_.size())) return {};
     return statsText(rows_[static_cast<size_t>(row)]);
+}
+
+MessageListModel::BranchPlace MessageListModel::branchPlace(const storage::Message& message) const {
+    if (message.id == 0) return {};  // not stored yet (the streamed reply)
+    const std::vector<int64_t> siblings = store_.sibling_ids(message.id);
+    const auto at = std::find(siblings.begin(), siblings.end(), message.id);
+    if (at == siblings.end()) return {};
+    return {static_cast<int>(at - siblings.begin()) + 1, static_cast<int>(siblings.size())};
+}
+
+std::vector<int64_t> MessageListModel::siblingIds(int row) const {
+    if (row < 0 || row >= static_cast<int>(rows_.size()) || rows_[static_cast<size_t>(row)].id == 0) return {};
+    return store_.sibling_ids(rows_[static_cast<size_t>(row)].id);
 }
 
 QString MessageListModel::roleAt(int row) const {

@@ -1,6 +1,7 @@
 // MessageListModel: the messages of the conversation shown in the chat view, oldest first, plus at most one
 // reply being streamed (not stored until it ends). Appending goes through append() so the view scrolls
-// to the new row instead of rebuilding.
+// to the new row instead of rebuilding. The rows are the conversation's active path; each knows its place
+// among its siblings (the branches at that point), for the "‹ 2/3 ›" switch.
 #pragma once
 
 #include "storage/conversation_store.hpp"
@@ -18,7 +19,8 @@ class MessageListModel : public QAbstractListModel {
 public:
     enum Role {
         RoleRole = Qt::UserRole + 1, ContentRole, ReasoningRole, ModeRole, ModelRole, TimeTextRole,
-        StreamingRole, StatsTextRole, MessageIdRole
+        StreamingRole, StatsTextRole, MessageIdRole, BranchIndexRole, BranchCountRole,
+        SegmentsRole  // a reply split into prose and code blocks (answer_segments.hpp)
     };
 
     explicit MessageListModel(storage::ConversationStore& store, QObject* parent = nullptr);
@@ -36,6 +38,8 @@ public:
     Q_INVOKABLE QString reasoningAt(int row) const;
     Q_INVOKABLE QString statsTextAt(int row) const;
     QString roleAt(int row) const;
+    // The stored siblings of the row's message, itself included, oldest first (empty for the streamed row).
+    std::vector<int64_t> siblingIds(int row) const;
 
     // The streamed reply: a row at the end, grown in place, then replaced by the stored message.
     void beginStreaming(const QString& mode, const QString& model);
@@ -52,7 +56,13 @@ signals:
 
 private:
     storage::ConversationStore& store_;
+    struct BranchPlace {
+        int index = 1, count = 1;  // 1-based position among the siblings
+    };
+    BranchPlace branchPlace(const storage::Message& message) const;
+
     std::vector<storage::Message> rows_;
+    std::vector<BranchPlace> branches_;  // one per row
     bool streaming_ = false;
 };
 

@@ -1,6 +1,7 @@
 #include "app/model_controller.hpp"
 
 #include "app/app_log.hpp"
+#include "app/memory_check.hpp"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -74,6 +75,41 @@ void ModelController::setState(const QString& state) {
 }
 
 void ModelController::loadFolder(const QString& folder) {
+    setMemoryWarning({});
+    const MemoryVerdict verdict =
+        checkHostMemory(checkpointBytes(folder), availableHostBytes(), budget_ ? budget_->hostBudgetBytes() : 0);
+    if (!verdict.fits) {
+        appLog()->warn("load model '{}' waits for the user: {}", folder.toStdString(), verdict.message.toStdString());
+        waitingFolder_ = folder;
+        settings_.setModelFolderNote(QStringLiteral("Not loaded yet: it may not fit in memory (see the warning)."));
+        setMemoryWarning(verdict.message);
+        return;
+    }
+    startLoad(folder);
+}
+
+void ModelController::loadAnyway() {
+    if (memoryWarning_.isEmpty()) return;
+    const QString folder = waitingFolder_;
+    setMemoryWarning({});
+    appLog()->info("loading '{}' despite the memory warning", folder.toStdString());
+    startLoad(folder);
+}
+
+void ModelController::dismissMemoryWarning() {
+    if (memoryWarning_.isEmpty()) return;
+    setMemoryWarning({});
+    settings_.setModelFolderNote(QStringLiteral("Not loaded: it may not fit in memory. Raise the host memory budget "
+                                                "or choose a smaller model."));
+}
+
+void ModelController::setMemoryWarning(const QString& warning) {
+    if (warning == memoryWarning_) return;
+    memoryWarning_ = warning;
+    emit memoryWarningChanged();
+}
+
+void ModelController::startLoad(const QString& folder) {
     appLog()->info("load model '{}'", folder.toStdString());
     loadingFolder_ = folder;
     bytesDone_ = bytesTotal_ = 0;

@@ -1,8 +1,10 @@
 // ModelController: which model is loaded, loading progress (bytes, time left, Cancel), the bundled demo
-// model offer, and what the status bar reports about the active model (memory, context, tokens/s).
+// model offer, and what the status bar reports about the active model (memory, context, tokens/s). Before a
+// load it compares the checkpoint's size with free memory and the host budget, and asks when it will not fit.
 #pragma once
 
 #include "app/engine_worker.hpp"
+#include "app/memory_budget.hpp"
 #include "app/settings_controller.hpp"
 #include "app/status_controller.hpp"
 
@@ -23,6 +25,8 @@ class ModelController : public QObject {
     Q_PROPERTY(QString loadText READ loadText NOTIFY progressChanged)
     Q_PROPERTY(QString demoModelFolder READ demoModelFolder CONSTANT)
     Q_PROPERTY(bool demoModelAvailable READ demoModelAvailable CONSTANT)
+    // Set while a load waits for the user: the checkpoint needs more memory than is free or budgeted.
+    Q_PROPERTY(QString memoryWarning READ memoryWarning NOTIFY memoryWarningChanged)
 
 public:
     ModelController(EngineWorker& engine, SettingsController& settings, StatusController& status,
@@ -45,6 +49,12 @@ public:
     // Saves the demo folder as the model folder, which loads it.
     Q_INVOKABLE void useDemoModel();
     Q_INVOKABLE void cancelLoad();
+    QString memoryWarning() const { return memoryWarning_; }
+    // The answers to memoryWarning: load the waiting folder all the same, or leave it unloaded.
+    Q_INVOKABLE void loadAnyway();
+    Q_INVOKABLE void dismissMemoryWarning();
+    // The budgets the check uses (null: only free memory counts).
+    void setMemoryBudget(const MemoryBudget* budget) { budget_ = budget; }
 
     // The chat reports generation so the status bar can show tokens/s and the context in use.
     void generationStarted();
@@ -54,9 +64,12 @@ public:
 signals:
     void stateChanged();
     void progressChanged();
+    void memoryWarningChanged();
 
 private:
     void setState(const QString& state);
+    void startLoad(const QString& folder);
+    void setMemoryWarning(const QString& warning);
     void onProgress(qint64 done, qint64 total, const QString& stage);
     void onLoaded(const LoadedModel& model);
     void onFailed(int loadId, const QString& message, bool cancelled);
@@ -79,6 +92,9 @@ private:
     qint64 firstTokenMs_ = -1, generatedTokens_ = 0, contextUsed_ = 0;
     qint64 promptContext_ = -1;  // the context the current reply's prompt fills; -1 until encoded
     QTimer memoryTimer_;  // refreshes the resident-memory figure now and then
+    const MemoryBudget* budget_ = nullptr;
+    QString memoryWarning_;
+    QString waitingFolder_;  // the folder memoryWarning is about
 };
 
 }  // namespace fathom::app

@@ -1,5 +1,5 @@
 // The current conversation: its title, the messages, and, when the last message has no reply because no
-// model is loaded, a plain notice saying so.
+// model is loaded, a plain notice saying so; above the messages, the memory warning when a load waits.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -27,6 +27,16 @@ ColumnLayout {
         Layout.fillWidth: true
         Layout.preferredHeight: 1
         color: Theme.border
+    }
+
+    // A model waiting to load because it may not fit in memory: the numbers, and the choice.
+    MemoryWarning {
+        Layout.fillWidth: true
+        Layout.maximumWidth: 860
+        Layout.alignment: Qt.AlignHCenter
+        Layout.topMargin: visible ? Theme.spacing : 0
+        Layout.leftMargin: Theme.spacingLarge
+        Layout.rightMargin: Theme.spacingLarge
     }
 
     ListView {

@@ -1,6 +1,7 @@
 // One message: the user's on the right in a tinted bubble, the model's on the left rendered as Markdown
-// (code blocks included), its reasoning in a collapsible panel above the answer, and under it the
-// statistics and the actions (copy, regenerate for the last reply).
+// with each fenced code block in its own monospace box with a Copy button, its reasoning in a collapsible
+// panel above the answer, and under it the statistics, the branch switch ("‹ 2/3 ›") when the message has
+// siblings, and the actions (copy, edit, regenerate for the last reply).
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -15,6 +16,9 @@ Item {
     required property string timeText
     required property bool streaming
     required property string statsText
+    required property int branchIndex
+    required property int branchCount
+    required property var segments  // a reply's prose and code blocks (answer_segments.hpp); empty for the user's
     readonly property bool fromUser: role === "user"
     readonly property bool isLast: index === ListView.view.count - 1
     readonly property int columnWidth: Math.min(width - 2 * Theme.spacingLarge, 860)
@@ -90,15 +94,12 @@ Item {
                 }
             }
 
+            // The user's words, shown as typed.
             TextEdit {
                 id: body
-                objectName: "messageText" + message.index
-                // Citations in an answer ([p. 214], src/foo.cpp:120) become fathom://doc links to the ingested
-                // documents; activating one opens the page or the file at the line in the documents panel.
-                text: message.fromUser ? message.content : ingestionController.linkCitations(message.content)
-                onLinkActivated: (link) => documentsPanel.openLink(link)  // other links are ignored: nothing leaves the machine
-                // The user's words are shown as typed; the model's answer is Markdown.
-                textFormat: message.fromUser ? TextEdit.PlainText : TextEdit.MarkdownText
+                objectName: message.fromUser ? "messageText" + message.index : ""
+                text: message.fromUser ? message.content : ""
+                textFormat: TextEdit.PlainText
                 readOnly: true
                 selectByMouse: true
                 wrapMode: TextEdit.WrapAtWordBoundaryOrAnywhere
@@ -106,17 +107,25 @@ Item {
                 color: Theme.text
                 selectionColor: Theme.accentSoft
                 selectedTextColor: Theme.text
-                visible: text.length > 0
-                // Code blocks get a tinted background once the Markdown is laid out.
-                // Done after the change settles: restyling inside the text change itself upsets the layout.
-                property int styledCodeLines: 0
-                function styleCode() {
-                    if (!message.fromUser) styledCodeLines = markdownStyler.styleCodeBlocks(textDocument, Theme.codeBackground)
-                }
-                onTextChanged: Qt.callLater(styleCode)
-                Component.onCompleted: Qt.callLater(styleCode)
+                visible: message.fromUser && text.length > 0
+                Accessible.name: "Your message"
                 Layout.fillWidth: true
                 Layout.maximumWidth: bubble.maxWidth - 2 * Theme.spacing
+            }
+
+            // The model's answer, segment by segment. The model is a count, not the list, so a streamed token
+            // updates the segments in place instead of rebuilding them.
+            Repeater {
+                model: message.fromUser ? 0 : message.segments.length
+                delegate: AnswerSegment {
+                    required property int index
+                    segment: message.segments[index] || ({ kind: "text", text: "", block: -1 })
+                    row: message.index
+                    position: index
+                    firstText: message.segments.findIndex(s => s.kind === "text") === index
+                    Layout.fillWidth: true
+                    Layout.maximumWidth: bubble.maxWidth - 2 * Theme.spacing
+                }
             }
 
             Label {
@@ -161,6 +170,12 @@ Item {
                     Layout.fillWidth: true
                     Layout.minimumWidth: 0
                 }
+                BranchSwitch {
+                    row: message.index
+                    branchIndex: message.branchIndex
+                    branchCount: message.branchCount
+                    visible: message.branchCount > 1 && !message.streaming
+                }
                 ToolButton {
                     objectName: "copyButton" + message.index
                     Accessible.name: "Copy message"
@@ -181,7 +196,7 @@ Item {
                     implicitHeight: 28
                     onClicked: chatController.startEdit(message.index)
                     ToolTip.visible: hovered
-                    ToolTip.text: "Edit and continue from here in a new branch"
+                    ToolTip.text: "Edit and continue from here in a new branch (the old one stays)"
                 }
                 ToolButton {
                     objectName: "regenerateButton" + message.index

@@ -189,6 +189,11 @@ Item {
             Layout.maximumWidth: 760
         }
 
+        MemoryBudgetSettings {
+            Layout.fillWidth: true
+            Layout.maximumWidth: 760
+        }
+
         Item { Layout.fillHeight: true }
     }
     }

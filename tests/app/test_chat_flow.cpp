@@ -147,12 +147,14 @@ private slots:
         QVERIFY(ui.click("copyButton1"));
         QTRY_COMPARE(QGuiApplication::clipboard()->text(), QString::fromStdString(reply.content));
 
-        // Regenerate replaces the reply with a new one in the same place (SQLite may reuse the row id).
+        // Regenerate shows a new reply in the same place; the old one stays as its sibling (test_branches).
         QVERIFY(ui.item("regenerateButton1") && ui.item("regenerateButton1")->isVisible());
         QVERIFY(ui.click("regenerateButton1"));
         QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, 60000);
         const auto after = store.messages(chat.currentConversationId());
         QCOMPARE(after.size(), size_t(2));
+        QCOMPARE(store.all_messages(chat.currentConversationId()).size(), size_t(3));
+        QCOMPARE(after[1].parent_id, after[0].id);
         QVERIFY(after[1].created_at >= reply.created_at);
         QCOMPARE(after[1].completion_tokens, int64_t(40));
         QCOMPARE(after[1].role, std::string("assistant"));
@@ -335,7 +337,9 @@ private slots:
         QVERIFY(chat.sendMessage(QStringLiteral("Second question"), QStringLiteral("standard")));
         QTRY_VERIFY_WITH_TIMEOUT(!chat.generating(), 60000);
         const qint64 original = chat.currentConversationId();
+        const int conversationsBefore = ui.context->conversations().rowCount();
         QCOMPARE(ui.context->messages().rowCount(), 4);
+        const auto oldQuestion = ui.context->messages().at(2);
 
         QTRY_VERIFY(ui.item("editButton2") && ui.item("editButton2")->isVisible());
         QVERIFY(ui.click("editButton2"));
@@ -347,22 +351,25 @@ private slots:
         input->setProperty("text", QString());
         ui.type(QStringLiteral("Second question, edited"));
         QTest::keyClick(ui.window, Qt::Key_Return);
-        QTRY_VERIFY(chat.currentConversationId() != original);
-        QTRY_VERIFY_WITH_TIMEOUT(!chat.generating() && ui.context->messages().rowCount() == 4, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(!chat.generating() && ui.context->messages().rowCount() == 4 &&
+                                     ui.context->messages().at(3).id > 0,
+                                 60000);
+        // The same conversation continues in a new branch: no copy in the sidebar.
+        QCOMPARE(chat.currentConversationId(), original);
+        QCOMPARE(ui.context->conversations().rowCount(), conversationsBefore);
         const auto& branch = ui.context->messages();
         QCOMPARE(branch.contentAt(0), QStringLiteral("First question"));
         QCOMPARE(branch.roleAt(1), QStringLiteral("assistant"));
         QCOMPARE(branch.contentAt(2), QStringLiteral("Second question, edited"));
         QCOMPARE(branch.roleAt(3), QStringLiteral("assistant"));
-        QCOMPARE(chat.currentTitle(), QStringLiteral("First question (edited)"));
+        QCOMPARE(chat.currentTitle(), QStringLiteral("First question"));
         QCOMPARE(chat.editingRow(), -1);
-        // The old branch is untouched.
+        // The old branch is kept beside it (switching back is in test_branches).
         fathom::storage::Database db(ui.context->database().path());
         fathom::storage::ConversationStore store(db);
-        const auto old = store.messages(original);
-        QCOMPARE(old.size(), size_t(4));
-        QCOMPARE(old[2].content, std::string("Second question"));
-        QCOMPARE(QString::fromStdString(old[1].content), branch.contentAt(1));  // the shared part was copied
+        QCOMPARE(store.all_messages(original).size(), size_t(6));
+        QCOMPARE(store.sibling_ids(branch.at(2).id), (std::vector<int64_t>{oldQuestion.id, branch.at(2).id}));
+        QCOMPARE(branch.at(2).parent_id, branch.at(1).id);
     }
 
     void controlTokenTextInAMessageStaysPlainText() {
@@ -431,8 +438,11 @@ for (int x : values)
             QVERIFY(QMetaObject::invokeMethod(answer, "getText", Q_RETURN_ARG(QString, shown), Q_ARG(int, 0),
                                               Q_ARG(int, answer->property("length").toInt())));
             QVERIFY2(!shown.contains(QStringLiteral("```")) && !shown.contains(QStringLiteral("**")), qPrintable(shown));
-            QVERIFY2(shown.contains(QStringLiteral("for (int x : values)")), qPrintable(shown));
-            QTRY_COMPARE(answer->property("styledCodeLines").toInt(), 2);  // the two code lines are tinted
+            QVERIFY2(shown.contains(QStringLiteral("range-based")), qPrintable(shown));
+            // The fenced code is its own monospace block (with a Copy button: test_branches).
+            QTRY_VERIFY(ui.item("codeText1_0"));
+            QCOMPARE(ui.item("codeText1_0")->property("text").toString(), QStringLiteral("for (int x : values)\n    total += x;"));
+            QVERIFY(ui.item("codeBlock1_0")->isVisible());
             QVERIFY(ui.click("reasoningToggle1"));  // stored replies start folded
             QTRY_VERIFY(ui.item("reasoningText1")->isVisible());
             // The window follows the dark palette.
