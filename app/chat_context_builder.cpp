@@ -2,6 +2,7 @@
 
 #include "app/app_log.hpp"
 #include "app/ingestion/prompt_builder.hpp"
+#include "app/ingestion/thread_priority.hpp"
 #include "fathom/error.hpp"
 #include "fathom/tokenizer.hpp"
 #include "storage/attachment_store.hpp"
@@ -90,6 +91,7 @@ void ChatContextBuilder::prepare(qint64 conversationId, GenerationRequest reques
     const QString tokenizerPath = tokenizerPath_ ? tokenizerPath_() : QString();
     const qint64 contextTokens = contextLength_ ? contextLength_() : 0;
     pool_.start([this, conversationId, request, ready, tokenizerPath, contextTokens]() mutable {
+        ingestion::lowerCurrentThreadPriority();
         QString error;
         DocumentContext context;
         try {

@@ -4,6 +4,7 @@
 #include "app/ingestion/ingest_storage.hpp"
 #include "app/ingestion/ingester.hpp"
 #include "app/ingestion/ingestion_log.hpp"
+#include "app/ingestion/thread_priority.hpp"
 #include "fathom/error.hpp"
 #include "fathom/tokenizer.hpp"
 
@@ -64,6 +65,7 @@ void IngestionController::ingest(const QString& pathOrUrl) {
     emit progressChanged();
 
     thread_ = QThread::create([this, path, tokenizerPath, databasePath] {
+        lowerCurrentThreadPriority();
         qint64 id = 0;
         QString error;
         bool cancelled = false;
