@@ -118,6 +118,40 @@ private slots:
         QCOMPARE(rows.rowCount(), 4);
     }
 
+    void jsonExportCarriesEveryBranchAndMarkdownTheShownPath() {
+        UiHarness ui(dataDir_.path());
+        QVERIFY(ui.ready());
+        auto& chat = ui.context->chat();
+        auto& rows = ui.context->messages();
+        QTRY_COMPARE(rows.rowCount(), 4);  // the branched conversation from the tests before
+        const qint64 id = chat.currentConversationId();
+        fathom::storage::Database db(ui.context->database().path());
+        fathom::storage::ConversationStore store(db);
+        const auto tree = store.all_messages(id);
+        QCOMPARE(tree.size(), size_t(7));  // q1 a1, q2 a2 + a2', q2-edited a
+        QTemporaryDir out;
+        const QString json = QDir(out.path()).filePath(QStringLiteral("tree.json"));
+        const QString md = QDir(out.path()).filePath(QStringLiteral("path.md"));
+        QVERIFY(chat.exportConversation(id, QUrl::fromLocalFile(json)));
+        QVERIFY(chat.exportConversation(id, QUrl::fromLocalFile(md)));
+        QFile mdFile(md);
+        QVERIFY(mdFile.open(QIODevice::ReadOnly));
+        const QString markdown = QString::fromUtf8(mdFile.readAll());
+        QCOMPARE(markdown.count(QStringLiteral("## You")), 2);  // the shown path only
+        QVERIFY(markdown.contains(rows.contentAt(2)) && markdown.contains(rows.contentAt(3)));
+
+        QStringList shown;
+        for (int row = 0; row < rows.rowCount(); ++row) shown << rows.contentAt(row);
+        const qint64 imported = chat.importConversation(QUrl::fromLocalFile(json));
+        QVERIFY(imported > 0 && imported != id);
+        QCOMPARE(store.all_messages(imported).size(), tree.size());
+        QStringList importedPath;
+        for (int row = 0; row < rows.rowCount(); ++row) importedPath << rows.contentAt(row);
+        QCOMPARE(importedPath, shown);  // the same branch is the one shown
+        QCOMPARE(rows.siblingIds(2).size(), size_t(2));
+        QCOMPARE(rows.siblingIds(3).size(), size_t(2));
+    }
+
     void eachCodeBlockHasACopyButton() {
         QTemporaryDir out;
         const QString json = QDir(out.path()).filePath(QStringLiteral("code.json"));
