@@ -91,7 +91,7 @@ public:
     // stored from the GPU can be restored on either backend.
     std::vector<uint8_t> snapshot(const std::vector<std::unique_ptr<BlockCache>>& caches, const std::vector<int64_t>& tokens) const override;
     std::vector<std::unique_ptr<BlockCache>> restore(std::span<const uint8_t> bytes, std::vector<int64_t>& tokens) const override;
-    ExpertOffloadStats expert_stats() const override { return offload_->stats; }
+    ExpertOffloadStats expert_stats() const override { return offload_->stats_with_placement(); }
     void reset_expert_stats() const override { offload_->stats = {}; }
 
 private:
@@ -119,6 +119,8 @@ CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& of
     cudaDeviceProp prop{};
     FATHOM_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
     device_name_ = prop.name;
+    size_t free_before = 0, total_memory = 0;
+    FATHOM_CUDA_CHECK(cudaMemGetInfo(&free_before, &total_memory));
     const int64_t hc = c_.hc_mult, d = c_.hidden_size;
     for (int64_t i = 0; i < m.num_blocks(); ++i) {
         const BlockWeights& w = m.block_weights(i);
@@ -159,7 +161,22 @@ CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& of
     hc_head_fn_ = DeviceWeight(f32_matrix(m.hc_head_weights().fn, hc, hc * d));
     hc_head_base_ = upload(m.hc_head_weights().base);
     hc_head_scale_ = upload(m.hc_head_weights().scale);
-    offload_ = std::make_unique<MoeOffload>(m, offload);
+    ExpertOffloadOptions sized = offload;
+    if (offload.gpu_budget_bytes != 0) {
+        // Dense weights are on the GPU now: the expert slots get what is left of the budget after a reserve for
+        // the caches and activations of long prefills.
+        FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+        size_t free_after = 0;
+        FATHOM_CUDA_CHECK(cudaMemGetInfo(&free_after, &total_memory));
+        const int64_t dense = static_cast<int64_t>(free_before) - static_cast<int64_t>(free_after);
+        const int64_t reserve = std::min<int64_t>(int64_t{2} << 30, static_cast<int64_t>(total_memory / 10));
+        const int64_t available = offload.gpu_budget_bytes > 0 ? offload.gpu_budget_bytes - dense : static_cast<int64_t>(free_after);
+        const int64_t for_experts = std::min(available, static_cast<int64_t>(free_after)) - reserve;
+        const auto& e = m.block_weights(0).experts.front();
+        const auto expert = static_cast<int64_t>(e.w1.bytes() + e.w2.bytes() + e.w3.bytes());
+        sized.gpu_expert_slots = std::max<int64_t>(0, for_experts / std::max<int64_t>(1, expert));
+    }
+    offload_ = std::make_unique<MoeOffload>(m, sized);
 }
 
 std::unique_ptr<BlockCache> CudaBackend::new_cache(int64_t block) const {

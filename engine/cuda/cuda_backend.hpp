@@ -12,7 +12,11 @@ namespace fathom::cuda {
 // Routed experts: how many live on the GPU (the rest stay in host RAM and run on the CPU or are streamed).
 struct ExpertOffloadOptions {
     int64_t gpu_expert_slots = -1;  // GPU slots for routed experts over all layers; -1 = every expert resident
+    // When set, the slots are what fits: the budget (bytes) minus what the dense weights took and a reserve for
+    // caches and activations; -1 = the GPU's free memory after the dense weights, less the reserve.
+    int64_t gpu_budget_bytes = 0;
     bool pinned_host = true;        // host copies in pinned RAM (fast copies); false = read from the mapped checkpoint
+    uint64_t host_budget_bytes = 0; // pinned copies only when they fit this (0 = no limit); else mapped
     runtime::MissPolicy miss = runtime::MissPolicy::Auto;
     bool adapt = true;              // move experts that routing makes hot into the cache
     runtime::OffloadCosts costs;

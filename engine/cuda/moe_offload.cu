@@ -1,5 +1,6 @@
 #include "cuda/moe_offload.cuh"
 
+#include "cpu/expert_batch.hpp"
 #include "cuda/forward_kernels.cuh"
 #include "cuda/cuda_log.hpp"
 #include "cuda/linear.cuh"
@@ -53,9 +54,13 @@ MoeOffload::MoeOffload(const runtime::Model& model, const ExpertOffloadOptions& 
     const int64_t slots = options.gpu_expert_slots < 0 ? all : std::min(options.gpu_expert_slots, all);
     std::vector<const std::vector<cpu::ExpertWeights>*> experts;
     for (int64_t i = 0; i < L; ++i) experts.push_back(&model.block_weights(i).experts);
-    // With every expert resident nothing is read from host RAM after loading: no pinned copy.
-    host_ = std::make_unique<HostExpertStore>(experts, options.pinned_host && slots < all, options.on_progress);
+    total_experts_ = all;
     const auto& shape = model.block_weights(0).experts.front();
+    const uint64_t host_bytes = static_cast<uint64_t>(all) * ExpertLayout::of(shape).total;
+    // With every expert resident nothing is read from host RAM after loading: no pinned copy. Pinned copies that
+    // would exceed the host budget are not made either: the experts are read from the mapped checkpoint.
+    const bool pin = options.pinned_host && slots < all && (options.host_budget_bytes == 0 || host_bytes <= options.host_budget_bytes);
+    host_ = std::make_unique<HostExpertStore>(experts, pin, options.on_progress);
     flops_per_token_ = 2.0 * 3.0 * static_cast<double>(shape.w1.out) * static_cast<double>(shape.w1.in);
     FATHOM_CUDA_CHECK(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking));
     for (int i = 0; i < 2; ++i) {
@@ -171,19 +176,29 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
 
     if (any_cpu) {
         const auto t0 = std::chrono::steady_clock::now();
-        std::vector<float> y(static_cast<size_t>(T * d), 0.0f), xs, ys;
-        for (const auto& task : tasks) {
-            if (task.where != Where::Cpu) continue;
+        // All CPU experts of this layer in one batch: two sweeps over every core instead of three per expert.
+        std::vector<std::vector<float>> xs, ys;
+        std::vector<cpu::ExpertJob> jobs;
+        std::vector<const ExpertTask*> cpu_tasks;
+        for (const auto& task : tasks)
+            if (task.where == Where::Cpu) cpu_tasks.push_back(&task);
+        xs.resize(cpu_tasks.size());
+        ys.resize(cpu_tasks.size());
+        for (size_t i = 0; i < cpu_tasks.size(); ++i) {
+            const ExpertTask& task = *cpu_tasks[i];
             const auto n = static_cast<int64_t>(task.rows.size());
-            xs.resize(static_cast<size_t>(n * d));
-            ys.assign(static_cast<size_t>(n * d), 0.0f);
-            for (int64_t i = 0; i < n; ++i) std::copy_n(xq_host.data() + task.rows[i] * d, d, xs.data() + i * d);
-            cpu::expert_forward(host_->cpu_weights(block, task.expert), xs.data(), task.weights.data(), n, limit, ys.data());
-            for (int64_t i = 0; i < n; ++i)
-                for (int64_t c = 0; c < d; ++c) y[task.rows[i] * d + c] += ys[i * d + c];
+            xs[i].resize(static_cast<size_t>(n * d));
+            ys[i].assign(static_cast<size_t>(n * d), 0.0f);
+            for (int64_t r = 0; r < n; ++r) std::copy_n(xq_host.data() + task.rows[r] * d, d, xs[i].data() + r * d);
+            jobs.push_back({&host_->cpu_weights(block, task.expert), xs[i].data(), task.weights.data(), n, ys[i].data()});
             ++stats.cpu;
             stats.cpu_weight_bytes += expert_bytes();
         }
+        cpu::run_expert_jobs(jobs, limit);
+        std::vector<float> y(static_cast<size_t>(T * d), 0.0f);
+        for (size_t i = 0; i < cpu_tasks.size(); ++i)
+            for (size_t r = 0; r < cpu_tasks[i]->rows.size(); ++r)
+                for (int64_t c = 0; c < d; ++c) y[cpu_tasks[i]->rows[r] * d + c] += ys[i][r * d + c];
         stats.cpu_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         auto dy = DeviceBuffer::from(std::span<const float>(y.data(), y.size()));
         add_into(out, dy.as<float>(), T * d);

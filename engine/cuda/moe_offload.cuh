@@ -31,6 +31,13 @@ public:
     uint64_t pinned_host_bytes() const { return host_->host_bytes(); }
     size_t expert_bytes() const { return host_->layout().total; }
     ExpertOffloadStats stats;
+    ExpertOffloadStats stats_with_placement() const {
+        ExpertOffloadStats s = stats;
+        s.gpu_slots = gpu_slots();
+        s.total_experts = total_experts_;
+        s.host_pinned = host_->pinned();
+        return s;
+    }
 
 private:
     const ModelConfig& c_;
@@ -42,6 +49,7 @@ private:
     std::array<cudaEvent_t, 2> staging_copied_{}, staging_done_{};
     cudaEvent_t moe_done_ = nullptr;
     double flops_per_token_ = 0;
+    int64_t total_experts_ = 0;
 };
 
 }  // namespace fathom::cuda

@@ -3,7 +3,11 @@
 #include "fathom/engine.hpp"
 
 #include "cpu/sampler.hpp"
+#include "runtime/backend_session.hpp"
 #include "runtime/model.hpp"
+#ifdef FATHOM_HAVE_CUDA
+#include "cuda/cuda_backend.hpp"
+#endif
 
 #include <chrono>
 #include <fstream>
@@ -54,14 +58,54 @@ void read_weights(const Checkpoint& ck, const LoadOptions& o, uint64_t total) {
 
 struct Engine::Impl {
     std::unique_ptr<runtime::Model> model;
+    std::unique_ptr<ForwardBackend> backend;
     ModelSummary summary;
 };
 
 struct Session::Impl {
     const runtime::Model* model = nullptr;
-    std::unique_ptr<runtime::Session> session;
+    std::unique_ptr<runtime::BackendSession> session;
     const ModelSummary* summary = nullptr;
 };
+
+namespace {
+
+// The forward backend the options ask for; "auto" falls back to the CPU and says why in the summary.
+std::unique_ptr<ForwardBackend> choose_backend(const runtime::Model& model, const LoadOptions& o, ModelSummary& s) {
+    if (o.device != "cpu" && o.device != "cuda" && o.device != "auto")
+        throw Error("unknown device '" + o.device + "' (cpu, cuda or auto)");
+    if (o.device == "cpu") return make_cpu_backend(model);
+#ifdef FATHOM_HAVE_CUDA
+    try {
+        cuda::ExpertOffloadOptions offload;
+        offload.gpu_budget_bytes = o.gpu_memory_budget > 0 ? static_cast<int64_t>(o.gpu_memory_budget) : -1;
+        offload.host_budget_bytes = o.host_memory_budget;
+        if (o.on_progress)
+            offload.on_progress = [&](uint64_t done, uint64_t total) { o.on_progress({done, total, "copying experts"}); };
+        auto gpu = cuda::make_cuda_backend(model, offload);
+        const ExpertOffloadStats st = gpu->expert_stats();
+        s.device = gpu->name();
+        s.gpu_expert_slots = st.gpu_slots;
+        s.experts_pinned = st.host_pinned;
+        s.device_note = std::to_string(st.gpu_slots) + " of " + std::to_string(st.total_experts) +
+                        " routed experts on the GPU" +
+                        (st.gpu_slots < st.total_experts ? std::string(", the rest in host RAM (") +
+                                                               (st.host_pinned ? "pinned" : "mapped from the checkpoint") + ")"
+                                                         : std::string());
+        return gpu;
+    } catch (const Error& e) {
+        if (o.device == "cuda") throw;
+        s.device_note = std::string("running on the CPU: ") + e.what();
+    }
+#else
+    if (o.device == "cuda") throw Error("this build has no CUDA backend (nvcc was not found when it was configured)");
+    s.device_note = "running on the CPU: this build has no CUDA backend";
+#endif
+    s.device = "cpu";
+    return make_cpu_backend(model);
+}
+
+}  // namespace
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
@@ -90,6 +134,9 @@ std::unique_ptr<Engine> Engine::load(const LoadOptions& o) {
     if (o.read_all_weights) read_weights(ck, o, s.weight_bytes);
     if (o.cancel && o.cancel->load()) throw Cancelled();
     impl->model = std::make_unique<runtime::Model>(std::move(ck));
+    impl->backend = choose_backend(*impl->model, o, s);
+    auto log = spdlog::get("engine");
+    (log ? log : spdlog::default_logger())->info("forward pass on {} ({})", s.device, s.device_note.empty() ? "as asked" : s.device_note);
     if (o.on_progress) o.on_progress({s.weight_bytes, s.weight_bytes, "ready"});
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
@@ -99,7 +146,7 @@ const ModelSummary& Engine::summary() const { return impl_->summary; }
 std::unique_ptr<Session> Engine::new_session() const {
     auto impl = std::make_unique<Session::Impl>();
     impl->model = impl_->model.get();
-    impl->session = std::make_unique<runtime::Session>(*impl_->model);
+    impl->session = std::make_unique<runtime::BackendSession>(*impl_->model, *impl_->backend);
     impl->summary = &impl_->summary;
     return std::unique_ptr<Session>(new Session(std::move(impl)));
 }

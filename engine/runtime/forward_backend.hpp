@@ -21,6 +21,9 @@ struct ExpertOffloadStats {
     uint64_t cpu_weight_bytes = 0;              // expert weights read by the CPU
     uint64_t gpu_expert_bytes = 0;              // resident expert weights read by the GPU
     double cpu_seconds = 0;                     // host time in CPU expert runs
+    // Placement (not reset with the counters): GPU slots over all layers, routed experts in all, host copies.
+    int64_t gpu_slots = 0, total_experts = 0;
+    bool host_pinned = false;
 };
 
 class BlockCache {

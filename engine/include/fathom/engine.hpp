@@ -22,6 +22,11 @@ struct ModelSummary {
     uint64_t weight_bytes = 0;         // everything in the checkpoint's shards
     uint64_t routed_expert_bytes = 0;  // the part that offload keeps in host RAM
     int64_t bos_token_id = 0, eos_token_id = 1;
+    // Where the forward pass runs: "cpu" or "cuda (<GPU name>)"; device_note says why the GPU is not used when it
+    // was asked for or available ("auto"), and how the routed experts are placed when it is.
+    std::string device = "cpu", device_note;
+    int64_t gpu_expert_slots = 0;  // routed experts resident on the GPU (over all layers)
+    bool experts_pinned = false;   // the others: pinned host copies (true) or read from the mapped checkpoint
     float default_temperature = 1.0f, default_top_p = 1.0f;  // generation_config.json, or 1.0 when absent
 };
 
@@ -35,6 +40,15 @@ struct LoadOptions {
     std::function<void(const LoadProgress&)> on_progress;  // called from the loading thread
     const std::atomic<bool>* cancel = nullptr;              // set to abandon loading: load() throws Cancelled
     bool read_all_weights = true;                           // page every weight in now (else on first use)
+    // "cpu", "cuda" (an error when no GPU is usable) or "auto" (the GPU when one is usable, else the CPU, said in
+    // ModelSummary::device_note).
+    std::string device = "cpu";
+    // GPU bytes for weights: dense weights first, the rest routed experts (the others stay in host RAM). 0 = the
+    // GPU's free memory.
+    uint64_t gpu_memory_budget = 0;
+    // Host bytes for pinned copies of the routed experts; when they do not fit, experts are read from the mapped
+    // checkpoint (slower copies to the GPU). 0 = no limit.
+    uint64_t host_memory_budget = 0;
 };
 
 struct SamplingParams {
@@ -76,8 +90,9 @@ public:
     ~Session();
     int64_t position() const;  // tokens in the context so far
 
-    // Feeds tokens in chunks, reporting progress; on cancel or error the session is left as it was before
-    // the call's first unfinished chunk (chunks already fed stay). Returns the logits after the last token.
+    // Feeds tokens in chunks, reporting progress; on cancel the session is left as it was before the call's first
+    // unfinished chunk (chunks already fed stay); on an error inside the forward pass (a CUDA error, out of GPU
+    // memory) the session is emptied, since its caches would disagree. Returns the logits after the last token.
     std::vector<float> prefill(std::span<const int32_t> tokens, int64_t chunk = 256,
                                const std::function<void(int64_t done, int64_t total)>& on_progress = {},
                                const std::atomic<bool>* cancel = nullptr);

@@ -179,7 +179,9 @@ int run(const std::vector<std::string>& args) {
             const ExpertOffloadStats st = backend->expert_stats();
             const double runs = static_cast<double>(st.gpu_resident + st.cpu + st.streamed);
             const double pcie_b = st.pcie_bytes / double(decode_steps), cpu_b = st.cpu_weight_bytes / double(decode_steps);
-            const double hbm_b = static_cast<double>(dense_step) + st.gpu_expert_bytes / double(decode_steps);
+            // The head is read once per token whatever the depth; everything else scales with the layers.
+            const double head_b = static_cast<double>(model.head_weight().bytes());
+            const double hbm_b = static_cast<double>(dense_step) - head_b + st.gpu_expert_bytes / double(decode_steps) + head_b / scale;
             const double floor_s = std::max({hbm_b / (hbm * 1e9), cpu_b / (dram.best_gb_per_s * 1e9), pcie_b / (pcie * 1e9)});
             std::printf("decode %-8s (%s): %.2f ms/token for %lld layers -> %.1f ms/token, %.1f tokens/s at %.0f layers; "
                         "hit rate %.1f%% (%.0f of %.0f expert runs on the GPU), moved in %llu; per token (full depth): "

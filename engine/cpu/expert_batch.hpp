@@ -1,0 +1,23 @@
+// Several routed experts, each over a few token rows, in two passes over all cores: every expert's w1 and w3 rows
+// in one parallel sweep, then every w2; the CPU side of offloaded decode, where one sync per expert matrix costs more
+// than the reading.
+#pragma once
+
+#include "cpu/moe.hpp"
+
+#include <vector>
+
+namespace fathom::cpu {
+
+struct ExpertJob {
+    const ExpertWeights* weights = nullptr;
+    const float* xs = nullptr;          // [n, d] gathered rows, FP8-rounded
+    const float* row_weights = nullptr; // [n]
+    int64_t n = 0;
+    float* out = nullptr;               // [n, d], accumulated into
+};
+
+// out += row weight * expert(xs) for every job, exactly as expert_forward computes each (same roundings).
+void run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit);
+
+}  // namespace fathom::cpu

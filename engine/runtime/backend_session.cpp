@@ -1,0 +1,45 @@
+#include "runtime/backend_session.hpp"
+
+#include "fathom/error.hpp"
+
+namespace fathom::runtime {
+
+BackendSession::BackendSession(const Model& model, const ForwardBackend& backend) : model_(model), backend_(backend) { reset(); }
+
+void BackendSession::reset() {
+    caches_.clear();
+    tokens_.clear();
+    for (int64_t i = 0; i < backend_.num_blocks(); ++i) caches_.push_back(backend_.new_cache(i));
+}
+
+void BackendSession::prefill(const int64_t* tokens, int64_t T, float* last_logits, const std::atomic<bool>* cancel) {
+    if (T <= 0) return;
+    const ModelConfig& c = model_.config();
+    if (position() + T > c.max_position_embeddings)
+        throw Error("context of " + std::to_string(position() + T) + " tokens exceeds the model's maximum of " +
+                    std::to_string(c.max_position_embeddings));
+    model_.check_tokens(tokens, T);
+    if (cancel && cancel->load()) throw Cancelled();
+    const int64_t hc = c.hc_mult, d = c.hidden_size;
+    std::vector<float> h(static_cast<size_t>(T * hc * d));
+    try {
+        backend_.embed(tokens, T, h.data());
+        for (int64_t i = 0; i < backend_.num_blocks(); ++i) backend_.run_block(i, *caches_[static_cast<size_t>(i)], tokens, T, h.data(), nullptr);
+        if (last_logits) backend_.head(h.data() + (T - 1) * hc * d, 1, last_logits);
+    } catch (...) {
+        reset();  // some blocks hold this chunk and others do not: no consistent state is left
+        throw;
+    }
+    tokens_.insert(tokens_.end(), tokens, tokens + T);
+}
+
+std::vector<uint8_t> BackendSession::snapshot() const { return backend_.snapshot(caches_, tokens_); }
+
+void BackendSession::restore(std::span<const uint8_t> snapshot) {
+    std::vector<int64_t> tokens;
+    auto caches = backend_.restore(snapshot, tokens);
+    caches_ = std::move(caches);
+    tokens_ = std::move(tokens);
+}
+
+}  // namespace fathom::runtime
