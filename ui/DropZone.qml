@@ -38,6 +38,7 @@ Rectangle {
             TextField {
                 id: pathField
                 objectName: "ingestPathField"
+                Accessible.name: "Path of a file or folder to add"
                 Layout.fillWidth: true
                 placeholderText: "or type a path"
                 enabled: !ingestionController.busy
@@ -46,6 +47,7 @@ Rectangle {
             Button {
                 id: addButton
                 objectName: "ingestAddButton"
+                Accessible.name: "Add the file or folder"
                 text: "Add"
                 enabled: !ingestionController.busy && pathField.text.length > 0
                 onClicked: {

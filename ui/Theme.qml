@@ -34,8 +34,12 @@ QtObject {
     readonly property int spacingLarge: 20
     readonly property int radius: 10
 
-    readonly property int fontSmall: 12
-    readonly property int fontBody: 14
-    readonly property int fontTitle: 18
-    readonly property int fontHeading: 22
+    // The type scale follows the system font: a larger desktop font (in points) makes every size larger,
+    // a smaller one never shrinks the design's sizes below legibility.
+    readonly property real fontScale: Math.max(1, Qt.application.font.pointSizeF > 0 ? Qt.application.font.pointSizeF / 10
+                                                                                      : Qt.application.font.pixelSize / 14)
+    readonly property int fontSmall: Math.round(12 * fontScale)
+    readonly property int fontBody: Math.round(14 * fontScale)
+    readonly property int fontTitle: Math.round(18 * fontScale)
+    readonly property int fontHeading: Math.round(22 * fontScale)
 }
