@@ -35,7 +35,8 @@ ColumnLayout {
         // Done after the change settles: restyling inside the text change itself upsets the layout.
         property int styledCodeLines: 0
         function styleCode() {
-            if (!piece.isCode) styledCodeLines = markdownStyler.styleCodeBlocks(textDocument, Theme.codeBackground)
+            // (callLater may run while the window is being torn down, after the context objects are gone)
+            if (!piece.isCode && typeof markdownStyler !== "undefined") styledCodeLines = markdownStyler.styleCodeBlocks(textDocument, Theme.codeBackground)
         }
         onTextChanged: Qt.callLater(styleCode)
         Component.onCompleted: Qt.callLater(styleCode)

@@ -261,6 +261,8 @@ private:
 
     static void saveScreenshot(UiHarness& ui, const QString& name) {
         QDir().mkpath(QStringLiteral(FATHOM_SCREENSHOT_DIR));
+        QTest::mouseMove(ui.window, QPoint(ui.window->width() - 5, ui.window->height() / 2));  // no tooltip in the picture
+        QTest::qWait(600);  // tooltips fade out
         QTest::qWait(200);  // let the last frame render
         const QImage shot = ui.window->grabWindow();
         QVERIFY(!shot.isNull());
