@@ -222,6 +222,16 @@ private slots:
                      text.contains(QStringLiteral("budget of 50.0 MB")),
                  qPrintable(text));
         saveScreenshot(ui, QStringLiteral("memory-warning.png"));
+        // Settings shows the same warning beside the budgets.
+        QVERIFY(ui.click("settingsButton"));
+        QTRY_VERIFY(ui.item("settingsPage")->isVisible());
+        QTRY_VERIFY(ui.item("settingsMemoryWarning") && ui.item("settingsMemoryWarning")->isVisible());
+        QCOMPARE(ui.item("settingsMemoryWarningText")->property("text").toString(), text);
+        QCOMPARE(ui.item("hostBudgetField")->property("text").toString(), QStringLiteral("0.05"));
+        scrollIntoView(ui.item("settingsMemoryWarning"));
+        saveScreenshot(ui, QStringLiteral("settings-memory.png"));
+        QVERIFY(ui.click("settingsButton"));
+        QTRY_VERIFY(!ui.item("settingsPage")->isVisible());
         waitForLayout(warning);
         QVERIFY(ui.click("memoryWarningCancel"));
         QTRY_VERIFY(!warning->isVisible());
@@ -252,6 +262,16 @@ private:
     static void waitForLayout(QQuickItem* item) {
         QTRY_VERIFY(item->height() > 0 && qFuzzyCompare(item->height(), item->implicitHeight()));
         QTest::qWait(50);
+    }
+
+    // Scrolls the nearest Flickable above `item` so that the item's bottom is in view.
+    static void scrollIntoView(QQuickItem* item) {
+        QQuickItem* flickable = item->parentItem();
+        while (flickable && !flickable->inherits("QQuickFlickable")) flickable = flickable->parentItem();
+        if (!flickable) return;
+        QQuickItem* content = flickable->property("contentItem").value<QQuickItem*>();
+        const qreal bottom = item->mapToItem(content, QPointF(0, item->height())).y();
+        flickable->setProperty("contentY", qMax<qreal>(0, bottom - flickable->height() + 20));
     }
 
     static void showWindow(UiHarness& ui) {
