@@ -91,7 +91,11 @@ public:
     // stored from the GPU can be restored on either backend.
     std::vector<uint8_t> snapshot(const std::vector<std::unique_ptr<BlockCache>>& caches, const std::vector<int64_t>& tokens) const override;
     std::vector<std::unique_ptr<BlockCache>> restore(std::span<const uint8_t> bytes, std::vector<int64_t>& tokens) const override;
-    ExpertOffloadStats expert_stats() const override { return offload_->stats_with_placement(); }
+    ExpertOffloadStats expert_stats() const override {
+        ExpertOffloadStats s = offload_->stats_with_placement();
+        s.gpu_dense_bytes = dense_bytes_;
+        return s;
+    }
     void reset_expert_stats() const override { offload_->stats = {}; }
 
 private:
@@ -108,6 +112,7 @@ private:
     DeviceWeight embed_, head_, hc_head_fn_;
     DeviceBuffer norm_, hc_head_base_, hc_head_scale_;
     std::unique_ptr<MoeOffload> offload_;
+    uint64_t dense_bytes_ = 0;
 };
 
 CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& offload) : m_(m), c_(m.config()) {
@@ -119,8 +124,14 @@ CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& of
     cudaDeviceProp prop{};
     FATHOM_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
     device_name_ = prop.name;
-    size_t free_before = 0, total_memory = 0;
-    FATHOM_CUDA_CHECK(cudaMemGetInfo(&free_before, &total_memory));
+    const int64_t live_before = DeviceBuffer::live_bytes();
+    {
+        // What an earlier backend freed stays with the pool; give it back so the free memory below is real.
+        cudaMemPool_t pool;
+        FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+        if (cudaDeviceGetDefaultMemPool(&pool, 0) == cudaSuccess) cudaMemPoolTrimTo(pool, 0);
+        cudaGetLastError();
+    }
     const int64_t hc = c_.hc_mult, d = c_.hidden_size;
     for (int64_t i = 0; i < m.num_blocks(); ++i) {
         const BlockWeights& w = m.block_weights(i);
@@ -161,14 +172,15 @@ CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& of
     hc_head_fn_ = DeviceWeight(f32_matrix(m.hc_head_weights().fn, hc, hc * d));
     hc_head_base_ = upload(m.hc_head_weights().base);
     hc_head_scale_ = upload(m.hc_head_weights().scale);
+    // Dense weights are on the GPU now: the expert slots get what is left of the budget after a reserve for the
+    // caches and activations of long prefills.
+    FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+    size_t free_after = 0, total_memory = 0;
+    FATHOM_CUDA_CHECK(cudaMemGetInfo(&free_after, &total_memory));
+    dense_bytes_ = static_cast<uint64_t>(std::max<int64_t>(0, DeviceBuffer::live_bytes() - live_before));
     ExpertOffloadOptions sized = offload;
     if (offload.gpu_budget_bytes != 0) {
-        // Dense weights are on the GPU now: the expert slots get what is left of the budget after a reserve for
-        // the caches and activations of long prefills.
-        FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
-        size_t free_after = 0;
-        FATHOM_CUDA_CHECK(cudaMemGetInfo(&free_after, &total_memory));
-        const int64_t dense = static_cast<int64_t>(free_before) - static_cast<int64_t>(free_after);
+        const auto dense = static_cast<int64_t>(dense_bytes_);
         const int64_t reserve = std::min<int64_t>(int64_t{2} << 30, static_cast<int64_t>(total_memory / 10));
         const int64_t available = offload.gpu_budget_bytes > 0 ? offload.gpu_budget_bytes - dense : static_cast<int64_t>(free_after);
         const int64_t for_experts = std::min(available, static_cast<int64_t>(free_after)) - reserve;

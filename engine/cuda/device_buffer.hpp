@@ -5,6 +5,7 @@
 
 #include "cuda/cuda_error.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -24,14 +25,15 @@ public:
             cudaGetLastError();
             throw Error("cannot allocate " + std::to_string(bytes >> 20) + " MiB on the GPU: " + cudaGetErrorString(status));
         }
+        live() += static_cast<int64_t>(bytes);
     }
-    ~DeviceBuffer() {
-        if (ptr_) cudaFreeAsync(ptr_, nullptr);
-    }
+    ~DeviceBuffer() { release(); }
+    // Bytes held by all DeviceBuffers now (the pool may hold more: freed memory stays with it for reuse).
+    static int64_t live_bytes() { return live().load(); }
     DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
     DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
         if (this != &o) {
-            if (ptr_) cudaFreeAsync(ptr_, nullptr);
+            release();
             ptr_ = std::exchange(o.ptr_, nullptr);
             bytes_ = std::exchange(o.bytes_, 0);
         }
@@ -58,6 +60,16 @@ public:
     }
 
 private:
+    static std::atomic<int64_t>& live() {
+        static std::atomic<int64_t> bytes{0};
+        return bytes;
+    }
+    void release() {
+        if (!ptr_) return;
+        cudaFreeAsync(ptr_, nullptr);
+        live() -= static_cast<int64_t>(bytes_);
+        ptr_ = nullptr;
+    }
     // The pool keeps freed memory for reuse instead of releasing it at every synchronisation.
     static void keep_pool_memory() {
         static const bool done = [] {

@@ -86,6 +86,7 @@ std::unique_ptr<ForwardBackend> choose_backend(const runtime::Model& model, cons
         const ExpertOffloadStats st = gpu->expert_stats();
         s.device = gpu->name();
         s.gpu_expert_slots = st.gpu_slots;
+        s.gpu_dense_bytes = st.gpu_dense_bytes;
         s.experts_pinned = st.host_pinned;
         s.device_note = std::to_string(st.gpu_slots) + " of " + std::to_string(st.total_experts) +
                         " routed experts on the GPU" +

@@ -24,6 +24,7 @@ struct ExpertOffloadStats {
     // Placement (not reset with the counters): GPU slots over all layers, routed experts in all, host copies.
     int64_t gpu_slots = 0, total_experts = 0;
     bool host_pinned = false;
+    uint64_t gpu_dense_bytes = 0;  // GPU memory the dense weights took (measured)
 };
 
 class BlockCache {

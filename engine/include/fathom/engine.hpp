@@ -26,6 +26,7 @@ struct ModelSummary {
     // was asked for or available ("auto"), and how the routed experts are placed when it is.
     std::string device = "cpu", device_note;
     int64_t gpu_expert_slots = 0;  // routed experts resident on the GPU (over all layers)
+    uint64_t gpu_dense_bytes = 0;  // GPU memory the dense weights took
     bool experts_pinned = false;   // the others: pinned host copies (true) or read from the mapped checkpoint
     float default_temperature = 1.0f, default_top_p = 1.0f;  // generation_config.json, or 1.0 when absent
 };

@@ -39,3 +39,12 @@ if(TARGET fathom_cuda)
     set_tests_properties(engine_cuda_offload_${n}_${miss}_${host} PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 300)
   endforeach()
 endif()
+
+# The public Engine on the GPU with most routed experts in host RAM (plain C++: the engine's API only).
+if(TARGET fathom_cuda)
+  add_executable(engine_cuda_gpu_engine ${CMAKE_CURRENT_LIST_DIR}/gpu_engine.cpp)
+  target_link_libraries(engine_cuda_gpu_engine PRIVATE fathom_unit fathom_engine)
+  add_test(NAME engine_cuda_gpu_engine COMMAND engine_cuda_gpu_engine)
+  set_tests_properties(engine_cuda_gpu_engine PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 300
+    ENVIRONMENT "FATHOM_TINY_A=${FATHOM_TINY_A}")
+endif()
