@@ -97,6 +97,7 @@ void ChatContextBuilder::prepare(qint64 conversationId, GenerationRequest reques
         try {
             context = build(conversationId, request, tokenizerPath, contextTokens);
             request.turns.insert(request.turns.begin(), ChatTurn{QStringLiteral("system"), context.blockText, {}});
+            request.firstTurnIsDocuments = true;
         } catch (const std::exception& e) {
             error = QStringLiteral("cannot put the attached documents into the prompt: %1").arg(QString::fromUtf8(e.what()));
         }

@@ -63,6 +63,19 @@ chat::Conversation toConversation(const GenerationRequest& request, const std::v
     return conversation;
 }
 
+// Where the first turn (a document block) ends in `prompt`: its tokens rendered alone, when the prompt starts with
+// exactly those; 0 otherwise (then nothing is stored at the boundary).
+size_t documentBlockEnd(const chat::Conversation& conversation, const std::vector<TokenId>& prompt,
+                        const Tokenizer& tokenizer) {
+    if (conversation.messages.empty()) return 0;
+    chat::Conversation first;
+    first.mode = conversation.mode;
+    first.messages.push_back(conversation.messages.front());
+    const std::vector<TokenId> block = chat::encode_prompt(first, tokenizer);
+    if (block.size() >= prompt.size() || !std::equal(block.begin(), block.end(), prompt.begin())) return 0;
+    return block.size();
+}
+
 }  // namespace
 
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
@@ -96,13 +109,15 @@ EngineWorker::~EngineWorker() {
     storePool_.waitForDone();  // a snapshot being written finishes (its file stays consistent either way)
 }
 
-int EngineWorker::load(const QString& folder) {
+int EngineWorker::load(const QString& folder, const LoadPlacement& placement) {
     // Each load has its own flag, so a newer choice can cancel an older load without un-cancelling itself.
     cancelLoad();
     cancelLoad_ = std::make_shared<std::atomic<bool>>(false);
     loading_ = true;
     const int loadId = ++lastLoadId_;
-    QMetaObject::invokeMethod(threadContext_, [this, loadId, folder, cancel = cancelLoad_] { runLoad(loadId, folder, cancel); });
+    QMetaObject::invokeMethod(threadContext_, [this, loadId, folder, placement, cancel = cancelLoad_] {
+        runLoad(loadId, folder, placement, cancel);
+    });
     return loadId;
 }
 
@@ -110,7 +125,8 @@ void EngineWorker::cancelLoad() {
     if (cancelLoad_) *cancelLoad_ = true;
 }
 
-void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_ptr<std::atomic<bool>>& cancel) {
+void EngineWorker::runLoad(int loadId, const QString& folder, const LoadPlacement& placement,
+                           const std::shared_ptr<std::atomic<bool>>& cancel) {
     const std::filesystem::path dir = folder.toStdString();
     engineLog()->info("loading model from '{}'", dir.string());
     // The old model goes first: two models at once could need twice the memory.
@@ -128,6 +144,9 @@ void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_
         LoadOptions options;
         options.model_dir = dir;
         options.cancel = cancel.get();
+        options.device = placement.device.toStdString();
+        options.gpu_memory_budget = static_cast<uint64_t>(std::max<qint64>(0, placement.gpuBudgetBytes));
+        options.host_memory_budget = static_cast<uint64_t>(std::max<qint64>(0, placement.hostBudgetBytes));
         auto lastReport = std::chrono::steady_clock::now() - std::chrono::seconds(1);
         options.on_progress = [&](const LoadProgress& p) {
             // At most ~20 updates a second: the UI needs no more, and a flood of events would slow it.
@@ -172,7 +191,11 @@ void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_
     model.maxContext = s.max_context;
     model.defaultTemperature = s.default_temperature;
     model.defaultTopP = s.default_top_p;
-    engineLog()->info("model '{}' loaded: {} blocks, {} bytes of weights", dir.string(), s.blocks, s.weight_bytes);
+    model.device = QString::fromStdString(s.device);
+    model.deviceNote = QString::fromStdString(s.device_note);
+    model.gpuDenseBytes = static_cast<qint64>(s.gpu_dense_bytes);
+    engineLog()->info("model '{}' loaded: {} blocks, {} bytes of weights, on {} ({})", dir.string(), s.blocks, s.weight_bytes,
+                      s.device, s.device_note);
     emit modelLoaded(model);
 }
 
@@ -187,6 +210,31 @@ void EngineWorker::generate(const GenerationRequest& request) {
     cancelGeneration_ = false;
     generating_ = true;
     QMetaObject::invokeMethod(threadContext_, [this, request] { runGenerate(request); });
+}
+
+double EngineWorker::readAndStore(std::span<const TokenId>& fresh, size_t count) {
+    const auto head = fresh.first(count);
+    const auto t0 = std::chrono::steady_clock::now();
+    session_->prefill(head, 256, {}, &cancelGeneration_);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    sessionTokens_.insert(sessionTokens_.end(), head.begin(), head.end());
+    fresh = fresh.subspan(count);
+    auto snapshot = std::make_shared<std::vector<uint8_t>>(session_->snapshot());
+    auto tokens = std::make_shared<std::vector<int64_t>>(session_->tokens());
+    storePool_.start([this, db = prefixCacheDb_, budget = prefixCacheBudget_, fp = engine_->fingerprint(), snapshot, tokens] {
+        try {
+            storage::Database database(db);
+            storage::PrefixCacheStore store(database, budget);
+            if (store.put(fp, *tokens, *snapshot)) {
+                engineLog()->info("prefix cache: stored {} tokens ({} bytes)", tokens->size(), snapshot->size());
+                QMetaObject::invokeMethod(this, [this, n = static_cast<qint64>(tokens->size())] { emit prefixStored(n); },
+                                          Qt::QueuedConnection);
+            }
+        } catch (const std::exception& e) {
+            engineLog()->warn("prefix cache: storing a snapshot failed: {}", e.what());
+        }
+    });
+    return seconds;
 }
 
 void EngineWorker::runGenerate(const GenerationRequest& request) {
@@ -228,32 +276,15 @@ void EngineWorker::runGenerate(const GenerationRequest& request) {
             }
         }
         // A long new stretch (a document block) is read up to its last token and its snapshot stored in the
-        // background, so the next question about the same document starts from it.
+        // background, so the next question about the same document starts from it. A document block in front is
+        // read and stored on its own first: the next conversation with the same documents shares only that.
         double storedPrefillSeconds = 0;
-        if (!prefixCacheDb_.empty() && static_cast<int64_t>(fresh.size()) > kMinCachedPrefixTokens) {
-            const auto head = fresh.first(fresh.size() - 1);
-            const auto t0 = std::chrono::steady_clock::now();
-            session_->prefill(head, 256, {}, &cancelGeneration_);
-            storedPrefillSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            sessionTokens_.insert(sessionTokens_.end(), head.begin(), head.end());
-            fresh = fresh.last(1);
-            auto snapshot = std::make_shared<std::vector<uint8_t>>(session_->snapshot());
-            auto tokens = std::make_shared<std::vector<int64_t>>(session_->tokens());
-            storePool_.start([this, db = prefixCacheDb_, budget = prefixCacheBudget_,
-                                                  fp = engine_->fingerprint(), snapshot, tokens] {
-                try {
-                    storage::Database database(db);
-                    storage::PrefixCacheStore store(database, budget);
-                    if (store.put(fp, *tokens, *snapshot)) {
-                        engineLog()->info("prefix cache: stored {} tokens ({} bytes)", tokens->size(), snapshot->size());
-                        QMetaObject::invokeMethod(this, [this, n = static_cast<qint64>(tokens->size())] { emit prefixStored(n); },
-                                                  Qt::QueuedConnection);
-                    }
-                } catch (const std::exception& e) {
-                    engineLog()->warn("prefix cache: storing a snapshot failed: {}", e.what());
-                }
-            });
-        }
+        const size_t documentsEnd = request.firstTurnIsDocuments ? documentBlockEnd(conversation, prompt, *tokenizer_) : 0;
+        if (!prefixCacheDb_.empty() && documentsEnd > sessionTokens_.size() &&
+            static_cast<int64_t>(documentsEnd - sessionTokens_.size()) > kMinCachedPrefixTokens)
+            storedPrefillSeconds += readAndStore(fresh, documentsEnd - sessionTokens_.size());
+        if (!prefixCacheDb_.empty() && static_cast<int64_t>(fresh.size()) > kMinCachedPrefixTokens)
+            storedPrefillSeconds += readAndStore(fresh, fresh.size() - 1);
         emit promptEncoded(static_cast<qint64>(sessionTokens_.size() + fresh.size()));
         SamplingParams params;
         params.temperature = static_cast<float>(request.temperature);

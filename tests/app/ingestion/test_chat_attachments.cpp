@@ -162,14 +162,49 @@ private slots:
         QCOMPARE(builder.lastContext().blockText, first.blockText);
     }
 
+    void aNewConversationStartsFromTheStoredDocumentBlock() {
+        UiHarness ui(dataDir_.path());  // the saved demo model folder loads on its own
+        QVERIFY(ui.ready());
+        QTRY_VERIFY_WITH_TIMEOUT(ui.context->model().ready(), 60000);
+        std::vector<std::string> pages;
+        for (int i = 1; i <= 8; ++i)
+            pages.push_back("Chapter " + std::to_string(i) + " tells how the lighthouse keeper counted ships, gulls, "
+                            "storms and lanterns along the rocky coast through the long winter nights");
+        const QString pdf = files_.filePath("lighthouse.pdf");
+        ingestion_test::writeFile(pdf, ingestion_test::textPdf(pages));
+        auto& engine = ui.context->engine();
+        QSignalSpy stored(&engine, &fathom::app::EngineWorker::prefixStored);
+        QSignalSpy restored(&engine, &fathom::app::EngineWorker::prefixRestored);
+        QSignalSpy ingested(&ui.context->ingestion(), &IngestionController::ingestFinished);
+        ui.context->chat().newConversation();
+        ui.context->attachments().addPath(pdf);
+        QTRY_COMPARE_WITH_TIMEOUT(ingested.count(), 1, 20000);
+        const qint64 documentId = ingested.first().at(0).toLongLong();
+        ask(ui, QStringLiteral("How many ships?"));
+        const qint64 blockTokens = ui.context->contextBuilder().lastContext().blockTokens;
+        QVERIFY2(blockTokens > 256, qPrintable(QString::number(blockTokens)));  // long enough to be worth storing
+        // The block on its own (BOS + block) is stored in the background (the short question after it is not).
+        QTRY_VERIFY_WITH_TIMEOUT(stored.count() >= 1, 60000);
+        QCOMPARE(stored.at(0).at(0).toLongLong(), blockTokens + 1);
+
+        // Another conversation with the same document starts from the stored block instead of reading it again.
+        ui.context->chat().newConversation();
+        QVERIFY(ui.context->attachments().attachDocument(documentId));
+        ask(ui, QStringLiteral("And the gulls?"));
+        QCOMPARE(restored.count(), 1);
+        QCOMPARE(restored.first().at(0).toLongLong(), blockTokens + 1);
+    }
+
     void aPageCitationOpensTheRenderedPage() {
         UiHarness ui(dataDir_.path());
         QVERIFY(ui.ready());
         ui.window->show();
         QVERIFY(QTest::qWaitForWindowExposed(ui.window));
-        const QVariantList documents = ui.context->ingestion().documents();
-        QVERIFY(!documents.isEmpty());
-        const qint64 id = documents.first().toMap().value("id").toLongLong();
+        QVariantMap report;
+        for (const QVariant& d : ui.context->ingestion().documents())
+            if (d.toMap().value("sourcePath").toString().endsWith(QLatin1String("/report.pdf"))) report = d.toMap();
+        QVERIFY(!report.isEmpty());
+        const qint64 id = report.value("id").toLongLong();
         QVariant opened;
         QMetaObject::invokeMethod(ui.item("documentsPanel"), "openLink", Q_RETURN_ARG(QVariant, opened),
                                   Q_ARG(QVariant, QStringLiteral("fathom://doc/%1/page/4").arg(id)));
@@ -190,8 +225,7 @@ private slots:
         shot(ui, "citation_page_view.png");
 
         // The image is poppler's drawing of the page: not blank.
-        const QImage page = fathom::app::renderPdfPage(QString::fromStdString(
-            ui.context->ingestion().documents().first().toMap().value("sourcePath").toString().toStdString()), 4, 300);
+        const QImage page = fathom::app::renderPdfPage(report.value("sourcePath").toString(), 4, 300);
         QCOMPARE(page.width(), 300);
         QVERIFY(std::abs(page.height() - 300 * 792 / 612) <= 1);
         int dark = 0;
@@ -201,7 +235,7 @@ private slots:
         // A page past the end is refused with poppler's reason, not drawn blank.
         bool refused = false;
         try {
-            fathom::app::renderPdfPage(documents.first().toMap().value("sourcePath").toString(), 99, 300);
+            fathom::app::renderPdfPage(report.value("sourcePath").toString(), 99, 300);
         } catch (const std::exception& e) {
             refused = QString::fromUtf8(e.what()).contains(QLatin1String("page 99 is not in"));
         }
