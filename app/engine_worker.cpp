@@ -109,15 +109,13 @@ EngineWorker::~EngineWorker() {
     storePool_.waitForDone();  // a snapshot being written finishes (its file stays consistent either way)
 }
 
-int EngineWorker::load(const QString& folder, const LoadPlacement& placement) {
+int EngineWorker::load(const QString& folder) {
     // Each load has its own flag, so a newer choice can cancel an older load without un-cancelling itself.
     cancelLoad();
     cancelLoad_ = std::make_shared<std::atomic<bool>>(false);
     loading_ = true;
     const int loadId = ++lastLoadId_;
-    QMetaObject::invokeMethod(threadContext_, [this, loadId, folder, placement, cancel = cancelLoad_] {
-        runLoad(loadId, folder, placement, cancel);
-    });
+    QMetaObject::invokeMethod(threadContext_, [this, loadId, folder, cancel = cancelLoad_] { runLoad(loadId, folder, cancel); });
     return loadId;
 }
 
@@ -125,8 +123,7 @@ void EngineWorker::cancelLoad() {
     if (cancelLoad_) *cancelLoad_ = true;
 }
 
-void EngineWorker::runLoad(int loadId, const QString& folder, const LoadPlacement& placement,
-                           const std::shared_ptr<std::atomic<bool>>& cancel) {
+void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_ptr<std::atomic<bool>>& cancel) {
     const std::filesystem::path dir = folder.toStdString();
     engineLog()->info("loading model from '{}'", dir.string());
     // The old model goes first: two models at once could need twice the memory.
@@ -144,9 +141,6 @@ void EngineWorker::runLoad(int loadId, const QString& folder, const LoadPlacemen
         LoadOptions options;
         options.model_dir = dir;
         options.cancel = cancel.get();
-        options.device = placement.device.toStdString();
-        options.gpu_memory_budget = static_cast<uint64_t>(std::max<qint64>(0, placement.gpuBudgetBytes));
-        options.host_memory_budget = static_cast<uint64_t>(std::max<qint64>(0, placement.hostBudgetBytes));
         auto lastReport = std::chrono::steady_clock::now() - std::chrono::seconds(1);
         options.on_progress = [&](const LoadProgress& p) {
             // At most ~20 updates a second: the UI needs no more, and a flood of events would slow it.
@@ -191,11 +185,7 @@ void EngineWorker::runLoad(int loadId, const QString& folder, const LoadPlacemen
     model.maxContext = s.max_context;
     model.defaultTemperature = s.default_temperature;
     model.defaultTopP = s.default_top_p;
-    model.device = QString::fromStdString(s.device);
-    model.deviceNote = QString::fromStdString(s.device_note);
-    model.gpuDenseBytes = static_cast<qint64>(s.gpu_dense_bytes);
-    engineLog()->info("model '{}' loaded: {} blocks, {} bytes of weights, on {} ({})", dir.string(), s.blocks, s.weight_bytes,
-                      s.device, s.device_note);
+    engineLog()->info("model '{}' loaded: {} blocks, {} bytes of weights", dir.string(), s.blocks, s.weight_bytes);
     emit modelLoaded(model);
 }
 
