@@ -74,6 +74,7 @@ Rectangle {
                             Layout.fillWidth: true
                             text: modelData.kind + " \u00b7 " + modelData.parts + (modelData.kind === "pdf" ? " pages" : " files")
                                   + " \u00b7 " + modelData.tokens + " tokens"
+                            elide: Text.ElideRight
                             font.pixelSize: Theme.fontSmall
                             color: Theme.textMuted
                         }

@@ -113,10 +113,10 @@ private slots:
         QTRY_VERIFY((chipItem = ui.item("attachmentChip0")) != nullptr && chipItem->isVisible());
         QCOMPARE(chipItem->property("label").toString(), chip.value("label").toString());
         QVERIFY(ui.item("attachmentBar")->isVisible());
-        shot(ui, "attachment_chips.png");
 
         // First question: the document block is the prompt's first turn, pages behind [p. N], with the citation rule.
         ask(ui, QStringLiteral("How many zebras were counted?"));
+        shot(ui, "attachment_chips.png");
         ChatContextBuilder& builder = ui.context->contextBuilder();
         const fathom::app::DocumentContext first = builder.lastContext();
         QCOMPARE(first.conversationId, conversation);
