@@ -32,8 +32,9 @@ AttachmentController::AttachmentController(storage::Database& database, ChatCont
         if (!ingestion_.busy()) QTimer::singleShot(0, this, [this] { if (!ingestion_.busy()) pendingConversation_ = 0; });
     });
     connect(&context, &ChatContextBuilder::contextPrepared, this,
-            [this](qint64 conversationId, qint64, qint64, const QStringList& leftOut) {
+            [this](qint64 conversationId, qint64, qint64 budgetTokens, const QStringList& leftOut) {
                 leftOutConversation_ = conversationId;
+                leftOutBudget_ = budgetTokens;
                 leftOut_ = leftOut;
                 refresh();
             });
@@ -133,8 +134,9 @@ void AttachmentController::refresh() {
     }
     notice_.clear();
     if (!list.empty() && leftOutConversation_ == conversation && !leftOut_.isEmpty()) {
-        notice_ = QStringLiteral("Not everything attached fits into the model's context (%1 tokens); the last "
-                                 "question was answered without: %2.").arg(context).arg(leftOut_.join(QStringLiteral("; ")));
+        notice_ = QStringLiteral("Not everything attached fits: the documents may fill %1 tokens of the context, so "
+                                 "the latest question went to the model without %2.")
+                      .arg(leftOutBudget_).arg(leftOut_.join(QStringLiteral("; ")));
     } else if (!list.empty() && context > 0) {
         const qint64 budget = ChatContextBuilder::documentBudget(context, settings_.maxReplyTokens(), 0);
         if (totalTokens_ > budget)

@@ -61,6 +61,7 @@ private:
     QString notice_;
     QStringList leftOut_;              // from the last prompt of the shown conversation
     qint64 leftOutConversation_ = 0;
+    qint64 leftOutBudget_ = 0;         // the tokens the documents were allowed in that prompt
     qint64 pendingConversation_ = 0;  // the conversation a running ingest attaches to when it ends
 };
 

@@ -283,6 +283,18 @@ private slots:
         QVERIFY(context.blockText.contains(QLatin1String("[p. 1]")));
         QVERIFY(!context.blockText.contains(QLatin1String("[p. 60]")));
         QCOMPARE(built.turns.size(), size_t(2));
+
+        // Said plainly above the composer: the chat's builder reports what it left out, the bar names it.
+        ui.window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(ui.window));
+        emit ui.context->contextBuilder().contextPrepared(conversation, context.blockTokens, context.budgetTokens,
+                                                          context.leftOut);
+        QQuickItem* notice = ui.item("attachmentNotice");
+        QVERIFY(notice);
+        QTRY_VERIFY(notice->isVisible());
+        QVERIFY2(notice->property("text").toString().contains(context.leftOut.first()),
+                 qPrintable(notice->property("text").toString()));
+        shot(ui, "attachment_left_out.png");
     }
 
 private:
