@@ -125,27 +125,50 @@ DocumentContext ChatContextBuilder::build(qint64 conversationId, const Generatio
     const auto tok = tokenizer(tokenizerPath);
 
     storage::Database db(databasePath_.toStdString());
-    storage::DocumentStore documents(db);
-    std::vector<ingestion::PromptDocument> promptDocuments;
-    std::map<int64_t, std::string> titles;
-    for (const storage::Attachment& a : storage::AttachmentStore(db).list(conversationId)) {
-        ingestion::PromptDocument d;
-        d.document = a.document;
-        d.parts = documents.pages(a.document_id);
-        const QJsonObject meta = QJsonDocument::fromJson(QByteArray::fromStdString(a.document.metadata)).object();
-        d.treeSummary = meta.value(QStringLiteral("tree")).toString().toStdString();
-        titles[a.document_id] = a.document.title;
-        promptDocuments.push_back(std::move(d));
-    }
+    const std::vector<storage::Attachment> attachments = storage::AttachmentStore(db).list(conversationId);
 
     // The conversation is measured as plain text: close enough for a reserve, and far cheaper than rendering it.
     qint64 conversationTokens = 0;
     for (const ChatTurn& turn : request.turns)
         conversationTokens += qint64(tok->encode(turn.content.toStdString()).size()) + 8;
-
     ingestion::PromptBudget budget;
     budget.maxTokens = documentBudget(contextTokens, request.maxNewTokens, conversationTokens);
-    const ingestion::PromptBlock block = ingestion::buildDocumentBlock(promptDocuments, budget, *tok);
+
+    // Stored documents never change (reading a file again makes a new one), so the same documents in the same
+    // order, budget and tokenizer give the same block: the next question reuses it instead of reading and counting
+    // every page again.
+    std::string key = tokenizerPath.toStdString() + "|" + std::to_string(budget.maxTokens);
+    std::map<int64_t, std::string> titles;
+    for (const storage::Attachment& a : attachments) {
+        key += '|';
+        key += std::to_string(a.document_id);
+        titles[a.document_id] = a.document.title;
+    }
+    ingestion::PromptBlock block;
+    bool reused = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (key == cachedBlockKey_) {
+            block = cachedBlock_;
+            reused = true;
+        }
+    }
+    if (!reused) {
+        storage::DocumentStore documents(db);
+        std::vector<ingestion::PromptDocument> promptDocuments;
+        for (const storage::Attachment& a : attachments) {
+            ingestion::PromptDocument d;
+            d.document = a.document;
+            d.parts = documents.pages(a.document_id);
+            const QJsonObject meta = QJsonDocument::fromJson(QByteArray::fromStdString(a.document.metadata)).object();
+            d.treeSummary = meta.value(QStringLiteral("tree")).toString().toStdString();
+            promptDocuments.push_back(std::move(d));
+        }
+        block = ingestion::buildDocumentBlock(promptDocuments, budget, *tok);
+        std::lock_guard lock(mutex_);
+        cachedBlockKey_ = key;
+        cachedBlock_ = block;
+    }
 
     DocumentContext context;
     context.conversationId = conversationId;
@@ -154,8 +177,9 @@ DocumentContext ChatContextBuilder::build(qint64 conversationId, const Generatio
     context.budgetTokens = budget.maxTokens;
     context.contextTokens = contextTokens;
     for (const std::string& line : block.omittedSummary) context.leftOut << leftOutLine(line, titles);
-    appLog()->info("documents for conversation {}: {} in the prompt ({} parts, {} tokens of a {}-token budget){}",
-                   conversationId, promptDocuments.size(), block.includedParts, block.tokenCount, budget.maxTokens,
+    appLog()->info("documents for conversation {}: {} in the prompt ({} parts, {} tokens of a {}-token budget{}){}",
+                   conversationId, attachments.size(), block.includedParts, block.tokenCount, budget.maxTokens,
+                   reused ? ", as laid out for the previous question" : "",
                    context.leftOut.isEmpty() ? std::string() : ", left out: " + context.leftOut.join("; ").toStdString());
     return context;
 }

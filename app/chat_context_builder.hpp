@@ -3,6 +3,7 @@
 #pragma once
 
 #include "app/generation_request.hpp"
+#include "app/ingestion/prompt_builder.hpp"
 
 #include <QObject>
 #include <QString>
@@ -13,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace fathom {
 class Tokenizer;
@@ -72,6 +74,8 @@ private:
     mutable std::mutex mutex_;  // guards the members below (worker thread writes, UI thread reads)
     DocumentContext last_;
     GenerationRequest lastRequest_;
+    std::string cachedBlockKey_;  // tokenizer, budget and document ids of cachedBlock_
+    ingestion::PromptBlock cachedBlock_;
     QString cachedTokenizerPath_;
     std::shared_ptr<const Tokenizer> cachedTokenizer_;
 };
