@@ -10,8 +10,11 @@ namespace fathom::storage {
 bool AttachmentStore::attach(int64_t conversation_id, int64_t document_id) {
     const std::string operation =
         "attach document " + std::to_string(document_id) + " to conversation " + std::to_string(conversation_id);
+    // added_at orders the prompt's documents: strictly after the conversation's last attachment, even within
+    // the same millisecond (or after the clock went back).
     Statement insert(db_,
-                     "INSERT INTO attachments(conversation_id, document_id, added_at) VALUES (?, ?, ?) "
+                     "INSERT INTO attachments(conversation_id, document_id, added_at) VALUES (?1, ?2, "
+                     "MAX(?3, COALESCE((SELECT MAX(added_at) + 1 FROM attachments WHERE conversation_id = ?1), 0))) "
                      "ON CONFLICT(conversation_id, document_id) DO NOTHING",
                      operation);
     insert.bind(1, conversation_id).bind(2, document_id).bind(3, now_ms()).run();
@@ -31,7 +34,7 @@ bool AttachmentStore::detach(int64_t conversation_id, int64_t document_id) {
 }
 
 std::vector<Attachment> AttachmentStore::list(int64_t conversation_id) {
-    // added_at has millisecond resolution; the document id breaks ties between attachments of the same instant.
+    // added_at is strictly increasing per conversation (see attach); the document id only guards older rows.
     Statement query(db_,
                     "SELECT a.conversation_id, a.document_id, a.added_at, d.id, d.source_path, d.kind, d.content_hash, "
                     "d.title, d.metadata, d.token_count, d.created_at FROM attachments a "

@@ -50,7 +50,7 @@ TEST("attachments list in the order attached, with their documents, and survive 
     CHECK_EQ(list[0].document.title, std::string("a.pdf"));
     CHECK_EQ(list[1].document.token_count, int64_t(200));
     CHECK(list[0].added_at > 0);
-    CHECK(list[0].added_at <= list[1].added_at);
+    CHECK(list[0].added_at < list[1].added_at);  // strictly ordered even within one millisecond
 }
 
 TEST("detach removes one attachment and says whether there was one") {
