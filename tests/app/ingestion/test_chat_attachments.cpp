@@ -15,6 +15,7 @@
 #include "fathom/chat_format.hpp"
 #pragma pop_macro("emit")
 
+#include <QMimeData>
 #include <QQuickStyle>
 #include <QSignalSpy>
 #include <QTest>
@@ -64,6 +65,19 @@ private:
         QVERIFY(chat.sendMessage(question, QStringLiteral("standard")));
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
         QVERIFY(!chat.generating());
+    }
+
+    // A drag from a file manager, delivered to the window at the centre of `target` (enter, move, drop).
+    static void dropUrl(UiHarness& ui, QQuickItem* target, const QUrl& url) {
+        QMimeData mime;
+        mime.setUrls({url});
+        const QPoint at = target->mapToScene(QPointF(target->width() / 2, target->height() / 2)).toPoint();
+        QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(ui.window, &enter);
+        QDragMoveEvent move(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(ui.window, &move);
+        QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(ui.window, &drop);
     }
 
 private slots:
@@ -193,6 +207,40 @@ private slots:
         ask(ui, QStringLiteral("And the gulls?"));
         QCOMPARE(restored.count(), 1);
         QCOMPARE(restored.first().at(0).toLongLong(), blockTokens + 1);
+    }
+
+    void filesDroppedOnTheComposerOrTheChatAreReadAndAttached() {
+        UiHarness ui(dataDir_.path());
+        QVERIFY(ui.ready());
+        ui.window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(ui.window));
+        QTRY_VERIFY_WITH_TIMEOUT(ui.context->model().ready(), 60000);
+        const QString root = files_.filePath("tool");
+        ingestion_test::writeFile(root + "/src/main.cpp", "int main() {\n    return answer();\n}\n");
+        ingestion_test::writeFile(root + "/src/answer.cpp", "int answer() { return 42; }\n");
+        const QString pdf = files_.filePath("notes.pdf");
+        ingestion_test::writeFile(pdf, ingestion_test::textPdf({"The tool prints the answer"}));
+        ui.context->chat().newConversation();
+        auto& attachments = ui.context->attachments();
+        QSignalSpy ingested(&ui.context->ingestion(), &IngestionController::ingestFinished);
+
+        dropUrl(ui, ui.item("composer"), QUrl::fromLocalFile(root));
+        QTRY_COMPARE_WITH_TIMEOUT(ingested.count(), 1, 20000);
+        QTRY_COMPARE(attachments.attachments().size(), qsizetype(1));
+        QCOMPARE(attachments.attachments().first().toMap().value("kind").toString(), QStringLiteral("folder"));
+        QTRY_VERIFY(!ui.context->ingestion().busy());
+        dropUrl(ui, ui.item("messageList"), QUrl::fromLocalFile(pdf));  // the chat area: the window's drop area
+        QTRY_COMPARE_WITH_TIMEOUT(ingested.count(), 2, 20000);
+        QTRY_COMPARE(attachments.attachments().size(), qsizetype(2));
+        QCOMPARE(attachments.attachments().at(1).toMap().value("kind").toString(), QStringLiteral("pdf"));
+
+        ask(ui, QStringLiteral("What does the tool print?"));
+        const QString block = ui.context->contextBuilder().lastContext().blockText;
+        for (const char* expected : {"=== file: src/main.cpp ===\n1| int main() {\n2|     return answer();",
+                                     "=== file: src/answer.cpp ===\n1| int answer()", "[p. 1]\nThe tool prints the answer",
+                                     "path:LINE"})
+            QVERIFY2(block.contains(QLatin1String(expected)), expected);
+        QVERIFY(block.indexOf(QLatin1String("src/main.cpp")) < block.indexOf(QLatin1String("[p. 1]")));  // attach order
     }
 
     void aPageCitationOpensTheRenderedPage() {
