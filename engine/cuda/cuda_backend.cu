@@ -4,6 +4,7 @@
 #include "cuda/forward_kernels.cuh"
 #include "cuda/linear.cuh"
 #include "cuda/moe_offload.cuh"
+#include "cuda/pinned_upload.cuh"
 #include "cuda/pointwise.cuh"
 #include "runtime/model.hpp"
 #include "runtime/session_snapshot.hpp"
@@ -87,6 +88,8 @@ public:
     void run_block(int64_t block, BlockCache& cache, const int64_t* tokens, int64_t T, float* h, BlockTrace* trace) const override;
     void embed(const int64_t* tokens, int64_t T, float* h) const override;
     void head(const float* h, int64_t T, float* logits) const override;
+    void forward(std::vector<std::unique_ptr<BlockCache>>& caches, const int64_t* tokens, int64_t T, float* last_logits,
+                 int64_t hc_times_d) const override;
     // Snapshots use the CPU's format: the device caches are copied into BlockStates and back, so a session
     // stored from the GPU can be restored on either backend.
     std::vector<uint8_t> snapshot(const std::vector<std::unique_ptr<BlockCache>>& caches, const std::vector<int64_t>& tokens) const override;
@@ -99,6 +102,10 @@ public:
     void reset_expert_stats() const override { offload_->stats = {}; }
 
 private:
+    // One block over the hidden state h [T, hc, d] on the device, in place.
+    void run_block_on_device(int64_t block, CudaCache& cache, const int64_t* tokens, const DeviceBuffer& dtokens, int64_t T,
+                             DeviceBuffer& h, BlockTrace* trace) const;
+    void head_on_device(const float* h, int64_t T, float* logits_host) const;
     void attention(const DeviceBlock& b, CudaCache& c, const float* x, int64_t T, float* out, BlockTrace* trace) const;
     void compress(const DeviceCompressor& w, DeviceCompressorState& st, const float* x, int64_t T, int64_t pos0,
                   const DeviceBuffer& freqs, bool indexer, std::vector<float>* trace_rows) const;
@@ -113,6 +120,8 @@ private:
     DeviceBuffer norm_, hc_head_base_, hc_head_scale_;
     std::unique_ptr<MoeOffload> offload_;
     uint64_t dense_bytes_ = 0;
+    mutable PinnedUploader uploads_;
+    mutable DeviceBuffer iota_, ones_;  // 0, 1, 2, ... and 1.0f rows for the shared experts, grown on demand
 };
 
 CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& offload) : m_(m), c_(m.config()) {
@@ -210,18 +219,33 @@ std::unique_ptr<BlockCache> CudaBackend::new_cache(int64_t block) const {
 
 void CudaBackend::embed(const int64_t* tokens, int64_t T, float* h) const {
     m_.check_tokens(tokens, T);
-    auto dt = DeviceBuffer::from(std::span<const int64_t>(tokens, static_cast<size_t>(T)));
+    auto dt = uploads_.upload(std::span<const int64_t>(tokens, static_cast<size_t>(T)));
     DeviceBuffer dh(static_cast<size_t>(T * c_.hc_mult * c_.hidden_size) * 4);
     cuda::embed(reinterpret_cast<const uint16_t*>(embed_.view().data), dt.as<int64_t>(), T, c_.hc_mult, c_.hidden_size, dh.as<float>(), nullptr);
     FATHOM_CUDA_CHECK(cudaMemcpy(h, dh.as<float>(), dh.bytes(), cudaMemcpyDeviceToHost));
 }
 
 void CudaBackend::head(const float* h, int64_t T, float* logits) const {
+    auto dh = DeviceBuffer::from(std::span<const float>(h, static_cast<size_t>(T * c_.hc_mult * c_.hidden_size)));
+    head_on_device(dh.as<float>(), T, logits);
+}
+
+void CudaBackend::forward(std::vector<std::unique_ptr<BlockCache>>& caches, const int64_t* tokens, int64_t T, float* last_logits,
+                          int64_t hc_times_d) const {
+    m_.check_tokens(tokens, T);
+    auto dtokens = uploads_.upload(std::span<const int64_t>(tokens, static_cast<size_t>(T)));
+    DeviceBuffer h(static_cast<size_t>(T * hc_times_d) * 4);
+    cuda::embed(reinterpret_cast<const uint16_t*>(embed_.view().data), dtokens.as<int64_t>(), T, c_.hc_mult, c_.hidden_size, h.as<float>(), nullptr);
+    for (int64_t i = 0; i < num_blocks(); ++i)
+        run_block_on_device(i, static_cast<CudaCache&>(*caches[static_cast<size_t>(i)]), tokens, dtokens, T, h, nullptr);
+    if (last_logits) head_on_device(h.as<float>() + (T - 1) * hc_times_d, 1, last_logits);
+}
+
+void CudaBackend::head_on_device(const float* dh, int64_t T, float* logits) const {
     const int64_t hc = c_.hc_mult, d = c_.hidden_size, V = c_.vocab_size;
-    auto dh = DeviceBuffer::from(std::span<const float>(h, static_cast<size_t>(T * hc * d)));
     DeviceBuffer mixes(static_cast<size_t>(T * hc) * 4), x(static_cast<size_t>(T * d) * 4), out(static_cast<size_t>(T * V) * 4);
-    linear(hc_head_fn_.view(), dh.as<float>(), T, mixes.as<float>());
-    hc_head_finish(dh.as<float>(), mixes.as<float>(), hc_head_base_.as<float>(), hc_head_scale_.as<float>(), T, hc, d,
+    linear(hc_head_fn_.view(), dh, T, mixes.as<float>());
+    hc_head_finish(dh, mixes.as<float>(), hc_head_base_.as<float>(), hc_head_scale_.as<float>(), T, hc, d,
                    static_cast<float>(c_.hc_eps), static_cast<float>(c_.rms_norm_eps), x.as<float>(), nullptr);
     rms_norm_rows(x.as<float>(), norm_.as<float>(), T, d, static_cast<float>(c_.rms_norm_eps));
     linear(head_.view(), x.as<float>(), T, out.as<float>());
@@ -230,16 +254,22 @@ void CudaBackend::head(const float* h, int64_t T, float* logits) const {
 
 void CudaBackend::run_block(int64_t block, BlockCache& cache_base, const int64_t* tokens, int64_t T, float* h_host,
                             BlockTrace* trace) const {
-    auto& cache = static_cast<CudaCache&>(cache_base);
+    m_.check_tokens(tokens, T);
+    auto h = DeviceBuffer::from(std::span<const float>(h_host, static_cast<size_t>(T * c_.hc_mult * c_.hidden_size)));
+    auto dtokens = uploads_.upload(std::span<const int64_t>(tokens, static_cast<size_t>(T)));
+    run_block_on_device(block, static_cast<CudaCache&>(cache_base), tokens, dtokens, T, h, trace);
+    FATHOM_CUDA_CHECK(cudaMemcpy(h_host, h.as<float>(), h.bytes(), cudaMemcpyDeviceToHost));
+}
+
+void CudaBackend::run_block_on_device(int64_t block, CudaCache& cache, const int64_t* tokens, const DeviceBuffer& dtokens,
+                                      int64_t T, DeviceBuffer& h, BlockTrace* trace) const {
     const auto& b = blocks_.at(static_cast<size_t>(block));
     const int64_t hc = c_.hc_mult, d = c_.hidden_size, mix_w = 2 * hc + hc * hc;
     const float eps = static_cast<float>(c_.rms_norm_eps), hc_eps = static_cast<float>(c_.hc_eps);
     if (cache.next_pos + T > c_.max_position_embeddings) throw Error("context exceeds the model's maximum");
-    m_.check_tokens(tokens, T);
+    (void)tokens;
     const bool tracing = trace && trace->enabled;
 
-    auto h = DeviceBuffer::from(std::span<const float>(h_host, static_cast<size_t>(T * hc * d)));
-    auto dtokens = DeviceBuffer::from(std::span<const int64_t>(tokens, static_cast<size_t>(T)));
     DeviceBuffer h2(h.bytes()), mixes(static_cast<size_t>(T * (2 + hc) * hc) * 4), mix(static_cast<size_t>(T * mix_w) * 4);
     DeviceBuffer x(static_cast<size_t>(T * d) * 4), y(static_cast<size_t>(T * d) * 4);
     auto download = [&](const DeviceBuffer& buf, std::vector<float>& dst) {
@@ -264,7 +294,6 @@ void CudaBackend::run_block(int64_t block, BlockCache& cache_base, const int64_t
     moe(b, x.as<float>(), dtokens, T, y.as<float>(), trace);
     if (tracing) download(y, trace->ffn_out);
     hc_post(mix.as<float>(), y.as<float>(), h2.as<float>(), T, hc, d, h.as<float>(), nullptr);
-    FATHOM_CUDA_CHECK(cudaMemcpy(h_host, h.as<float>(), h.bytes(), cudaMemcpyDeviceToHost));
 }
 
 DeviceBuffer rounded_copy(const float* x, int64_t rows, int64_t n) {
@@ -304,7 +333,7 @@ void CudaBackend::compress(const DeviceCompressor& w, DeviceCompressorState& st,
         rms_norm_rows(rows.as<float>(), w.norm.as<float>(), n_blocks, c, static_cast<float>(c_.rms_norm_eps));
         std::vector<int64_t> positions(static_cast<size_t>(n_blocks));
         for (int64_t k = 0; k < n_blocks; ++k) positions[k] = (first_block + k) * m;
-        auto dpos = DeviceBuffer::from(std::span<const int64_t>(positions));
+        auto dpos = uploads_.upload(std::span<const int64_t>(positions.data(), positions.size()));
         rope_rows(rows.as<float>(), n_blocks, 1, c, c - r, r, freqs.as<float>(), dpos.as<int64_t>(), false);
         if (indexer) hadamard_fp4_rows(rows.as<float>(), n_blocks, c);
         else fp8_round_rows(rows.as<float>(), n_blocks, c, c - r, 64);
@@ -344,7 +373,7 @@ void CudaBackend::attention(const DeviceBlock& b, CudaCache& cache, const float*
     const bool tracing = trace && trace->enabled;
     std::vector<int64_t> positions(static_cast<size_t>(T));
     for (int64_t t = 0; t < T; ++t) positions[t] = pos0 + t;
-    auto dpos = DeviceBuffer::from(std::span<const int64_t>(positions));
+    auto dpos = uploads_.upload(std::span<const int64_t>(positions.data(), positions.size()));
 
     auto xq = rounded_copy(x, T, d);
     auto qr = project(b.wq_a, xq.as<float>(), T);
@@ -411,19 +440,26 @@ void CudaBackend::moe(const DeviceBlock& b, const float* x, const DeviceBuffer& 
     DeviceBuffer experts(static_cast<size_t>(T * k) * 4), weights(static_cast<size_t>(T * k) * 4);
     moe_route(u.as<float>(), b.gate_bias.as<float>(), b.tid2eid.bytes() ? b.tid2eid.as<int64_t>() : nullptr, tokens.as<int64_t>(),
               T, E, k, static_cast<float>(c_.routed_scaling_factor), experts.as<int32_t>(), weights.as<float>(), nullptr);
-    auto he = experts.to_host<int32_t>();
-    auto hw = weights.to_host<float>();
+    // One synchronisation per layer: the host needs the routing to dispatch the experts.
+    std::vector<int32_t> he(static_cast<size_t>(T * k));
+    std::vector<float> hw(static_cast<size_t>(T * k));
+    FATHOM_CUDA_CHECK(cudaMemcpyAsync(he.data(), experts.as<int32_t>(), he.size() * 4, cudaMemcpyDeviceToHost, nullptr));
+    FATHOM_CUDA_CHECK(cudaMemcpyAsync(hw.data(), weights.as<float>(), hw.size() * 4, cudaMemcpyDeviceToHost, nullptr));
+    FATHOM_CUDA_CHECK(cudaStreamSynchronize(nullptr));
     if (trace && trace->enabled) trace->experts.insert(trace->experts.end(), he.begin(), he.end());
     auto xq = rounded_copy(x, T, d);
     FATHOM_CUDA_CHECK(cudaMemset(out, 0, static_cast<size_t>(T * d) * 4));
     offload_->run(block_index(b), xq.as<float>(), T, he, hw, out);
-    std::vector<int32_t> all(static_cast<size_t>(T));
-    for (int64_t t = 0; t < T; ++t) all[t] = static_cast<int32_t>(t);
-    auto drows = DeviceBuffer::from(std::span<const int32_t>(all));
-    auto ones = DeviceBuffer::from(std::span<const float>(std::vector<float>(static_cast<size_t>(T), 1.0f)));
+    if (iota_.bytes() < static_cast<size_t>(T) * 4) {
+        std::vector<int32_t> all(static_cast<size_t>(T));
+        for (int64_t t = 0; t < T; ++t) all[t] = static_cast<int32_t>(t);
+        iota_ = DeviceBuffer::from(std::span<const int32_t>(all.data(), all.size()));
+        const std::vector<float> ones(static_cast<size_t>(T), 1.0f);
+        ones_ = DeviceBuffer::from(std::span<const float>(ones.data(), ones.size()));
+    }
     const float limit = static_cast<float>(c_.swiglu_limit);
     for (const auto& e : b.shared)
-        gpu_expert_forward({e.w1.view(), e.w2.view(), e.w3.view()}, xq.as<float>(), drows.as<int32_t>(), ones.as<float>(), T, d, limit, out);
+        gpu_expert_forward({e.w1.view(), e.w2.view(), e.w3.view()}, xq.as<float>(), iota_.as<int32_t>(), ones_.as<float>(), T, d, limit, out);
 }
 
 std::vector<float> download_floats(const DeviceBuffer& b, size_t count) {

@@ -10,16 +10,18 @@ constexpr int kMaxGemvTokens = 8;
 
 __device__ __forceinline__ float e8m0(uint8_t b) { return b == 0 ? 5.877471754e-39f : __uint_as_float(static_cast<uint32_t>(b) << 23); }
 
-__device__ __forceinline__ float fp8_e4m3(uint8_t b) {
-    const int e = (b >> 3) & 0xf, m = b & 7;
-    const float v = e == 0 ? ldexpf(static_cast<float>(m), -9) : ldexpf(static_cast<float>(8 + m), e - 10);
+// Decoding by building the fp32 bit pattern: a table in local memory or ldexpf costs more than the bytes' load.
+__device__ __forceinline__ float fp8_e4m3(uint32_t b) {
+    const uint32_t e = (b >> 3) & 0xf, m = b & 7;
+    const float normal = __uint_as_float(((e + 120u) << 23) | (m << 20));
+    const float v = e == 0 ? static_cast<float>(m) * 0.001953125f : normal;  // subnormal: m * 2^-9
     return (b & 0x80) ? -v : v;
 }
 
 __device__ __forceinline__ float fp4_e2m1(uint32_t code) {
-    const float mags[8] = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f};
-    const float v = mags[code & 7];
-    return (code & 8) ? -v : v;
+    const uint32_t e = (code >> 1) & 3, m = code & 1;
+    const uint32_t bits = e ? (((e + 126u) << 23) | (m << 22)) : (m ? 0x3f000000u : 0u);  // e == 0: 0 or 0.5
+    return __uint_as_float(bits | ((code & 8u) << 28));
 }
 
 // Element (o, i) of the weight, o counted from the view's first row.

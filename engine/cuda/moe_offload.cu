@@ -142,8 +142,8 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
     // Everything the host must send or fetch goes first: after the launches below the host only computes.
     DeviceBuffer drows, dweights;
     if (!all_rows.empty()) {
-        drows = DeviceBuffer::from(std::span<const int32_t>(all_rows.data(), all_rows.size()));
-        dweights = DeviceBuffer::from(std::span<const float>(all_weights.data(), all_weights.size()));
+        drows = uploads_.upload(std::span<const int32_t>(all_rows.data(), all_rows.size()));
+        dweights = uploads_.upload(std::span<const float>(all_weights.data(), all_weights.size()));
     }
     std::vector<float> xq_host;
     if (any_cpu) {
@@ -200,7 +200,7 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
             for (size_t r = 0; r < cpu_tasks[i]->rows.size(); ++r)
                 for (int64_t c = 0; c < d; ++c) y[cpu_tasks[i]->rows[r] * d + c] += ys[i][r * d + c];
         stats.cpu_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        auto dy = DeviceBuffer::from(std::span<const float>(y.data(), y.size()));
+        auto dy = uploads_.upload(std::span<const float>(y.data(), y.size()));
         add_into(out, dy.as<float>(), T * d);
     }
 

@@ -5,6 +5,7 @@
 
 #include "cuda/cuda_backend.hpp"
 #include "cuda/expert_cache.cuh"
+#include "cuda/pinned_upload.cuh"
 #include "runtime/model.hpp"
 
 namespace fathom::cuda {
@@ -45,6 +46,7 @@ private:
     std::unique_ptr<HostExpertStore> host_;
     std::unique_ptr<GpuExpertSlots> slots_, staging_;
     std::unique_ptr<runtime::ExpertCachePolicy> policy_;
+    PinnedUploader uploads_;
     cudaStream_t copy_stream_ = nullptr;
     std::array<cudaEvent_t, 2> staging_copied_{}, staging_done_{};
     cudaEvent_t moe_done_ = nullptr;

@@ -20,12 +20,8 @@ void BackendSession::prefill(const int64_t* tokens, int64_t T, float* last_logit
                     std::to_string(c.max_position_embeddings));
     model_.check_tokens(tokens, T);
     if (cancel && cancel->load()) throw Cancelled();
-    const int64_t hc = c.hc_mult, d = c.hidden_size;
-    std::vector<float> h(static_cast<size_t>(T * hc * d));
     try {
-        backend_.embed(tokens, T, h.data());
-        for (int64_t i = 0; i < backend_.num_blocks(); ++i) backend_.run_block(i, *caches_[static_cast<size_t>(i)], tokens, T, h.data(), nullptr);
-        if (last_logits) backend_.head(h.data() + (T - 1) * hc * d, 1, last_logits);
+        backend_.forward(caches_, tokens, T, last_logits, c.hc_mult * c.hidden_size);
     } catch (...) {
         reset();  // some blocks hold this chunk and others do not: no consistent state is left
         throw;

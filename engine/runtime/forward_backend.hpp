@@ -47,6 +47,15 @@ public:
                                           const std::vector<int64_t>& tokens) const = 0;
     virtual std::vector<std::unique_ptr<BlockCache>> restore(std::span<const uint8_t> snapshot, std::vector<int64_t>& tokens) const = 0;
     virtual void head(const float* h, int64_t T, float* logits) const = 0;
+    // The whole step: embedding, every block, the head's logits [V] of the last token. A backend may keep the
+    // hidden state on its device in between; the default goes through the calls above.
+    virtual void forward(std::vector<std::unique_ptr<BlockCache>>& caches, const int64_t* tokens, int64_t T,
+                         float* last_logits, int64_t hc_times_d) const {
+        std::vector<float> h(static_cast<size_t>(T * hc_times_d));
+        embed(tokens, T, h.data());
+        for (int64_t i = 0; i < num_blocks(); ++i) run_block(i, *caches[static_cast<size_t>(i)], tokens, T, h.data(), nullptr);
+        if (last_logits) head(h.data() + (T - 1) * hc_times_d, 1, last_logits);
+    }
     virtual ExpertOffloadStats expert_stats() const { return {}; }
     virtual void reset_expert_stats() const {}
 };

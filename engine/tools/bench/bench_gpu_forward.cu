@@ -71,12 +71,7 @@ int run(const std::vector<std::string>& args) {
         std::vector<std::unique_ptr<BlockCache>> caches;
         for (int64_t k = 0; k < L; ++k) caches.push_back(gpu->new_cache(k));
         std::vector<float> logits(static_cast<size_t>(c.vocab_size));
-        auto feed = [&](int64_t b, int64_t n, bool head) {
-            std::vector<float> h(static_cast<size_t>(n * hc * d));
-            gpu->embed(tokens.data() + b, n, h.data());
-            for (int64_t k = 0; k < L; ++k) gpu->run_block(k, *caches[k], tokens.data() + b, n, h.data(), nullptr);
-            if (head) gpu->head(h.data() + (n - 1) * hc * d, 1, logits.data());
-        };
+        auto feed = [&](int64_t b, int64_t n, bool head) { gpu->forward(caches, tokens.data() + b, n, head ? logits.data() : nullptr, hc * d); };
         t0 = Clock::now();
         for (int64_t b = 0; b < context; b += chunk) feed(b, std::min(chunk, context - b), b + chunk >= context);
         FATHOM_CUDA_CHECK(cudaDeviceSynchronize());

@@ -110,10 +110,7 @@ struct Feeder {
     void feed(int64_t n) {
         std::vector<int64_t> tokens(static_cast<size_t>(n));
         for (auto& t : tokens) t = static_cast<int64_t>(rng() % static_cast<uint64_t>(c.vocab_size));
-        std::vector<float> h(static_cast<size_t>(n * c.hc_mult * c.hidden_size));
-        b.embed(tokens.data(), n, h.data());
-        for (int64_t k = 0; k < b.num_blocks(); ++k) b.run_block(k, *caches[k], tokens.data(), n, h.data(), nullptr);
-        b.head(h.data() + (n - 1) * c.hc_mult * c.hidden_size, 1, logits.data());
+        b.forward(caches, tokens.data(), n, logits.data(), c.hc_mult * c.hidden_size);
     }
 };
 
