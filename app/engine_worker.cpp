@@ -109,13 +109,15 @@ EngineWorker::~EngineWorker() {
     storePool_.waitForDone();  // a snapshot being written finishes (its file stays consistent either way)
 }
 
-int EngineWorker::load(const QString& folder) {
+int EngineWorker::load(const QString& folder, const LoadPlacement& placement) {
     // Each load has its own flag, so a newer choice can cancel an older load without un-cancelling itself.
     cancelLoad();
     cancelLoad_ = std::make_shared<std::atomic<bool>>(false);
     loading_ = true;
     const int loadId = ++lastLoadId_;
-    QMetaObject::invokeMethod(threadContext_, [this, loadId, folder, cancel = cancelLoad_] { runLoad(loadId, folder, cancel); });
+    QMetaObject::invokeMethod(threadContext_, [this, loadId, folder, placement, cancel = cancelLoad_] {
+        runLoad(loadId, folder, placement, cancel);
+    });
     return loadId;
 }
 
@@ -123,7 +125,8 @@ void EngineWorker::cancelLoad() {
     if (cancelLoad_) *cancelLoad_ = true;
 }
 
-void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_ptr<std::atomic<bool>>& cancel) {
+void EngineWorker::runLoad(int loadId, const QString& folder, const LoadPlacement& placement,
+                           const std::shared_ptr<std::atomic<bool>>& cancel) {
     const std::filesystem::path dir = folder.toStdString();
     engineLog()->info("loading model from '{}'", dir.string());
     // The old model goes first: two models at once could need twice the memory.
@@ -141,6 +144,9 @@ void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_
         LoadOptions options;
         options.model_dir = dir;
         options.cancel = cancel.get();
+        options.device = placement.device.toStdString();
+        options.gpu_memory_budget = static_cast<uint64_t>(std::max<qint64>(0, placement.gpuBudgetBytes));
+        options.host_memory_budget = static_cast<uint64_t>(std::max<qint64>(0, placement.hostBudgetBytes));
         auto lastReport = std::chrono::steady_clock::now() - std::chrono::seconds(1);
         options.on_progress = [&](const LoadProgress& p) {
             // At most ~20 updates a second: the UI needs no more, and a flood of events would slow it.
@@ -185,7 +191,11 @@ void EngineWorker::runLoad(int loadId, const QString& folder, const std::shared_
     model.maxContext = s.max_context;
     model.defaultTemperature = s.default_temperature;
     model.defaultTopP = s.default_top_p;
-    engineLog()->info("model '{}' loaded: {} blocks, {} bytes of weights", dir.string(), s.blocks, s.weight_bytes);
+    model.device = QString::fromStdString(s.device);
+    model.deviceNote = QString::fromStdString(s.device_note);
+    model.gpuDenseBytes = static_cast<qint64>(s.gpu_dense_bytes);
+    engineLog()->info("model '{}' loaded: {} blocks, {} bytes of weights, on {} ({})", dir.string(), s.blocks, s.weight_bytes,
+                      s.device, s.device_note);
     emit modelLoaded(model);
 }
 

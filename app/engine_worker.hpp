@@ -33,6 +33,14 @@ struct LoadedModel {
     qint64 weightBytes = 0;
     qint64 maxContext = 0;
     double defaultTemperature = 1.0, defaultTopP = 1.0;
+    QString device, deviceNote;  // "cpu" or "cuda (GPU name)"; the expert placement or why the GPU is not used
+    qint64 gpuDenseBytes = 0;
+};
+
+// Where a model loads: the GPU when one is usable (else the CPU, saying why), with the Settings' budgets.
+struct LoadPlacement {
+    QString device = QStringLiteral("auto");
+    qint64 gpuBudgetBytes = 0, hostBudgetBytes = 0;  // 0: no budget
 };
 
 class EngineWorker : public QObject {
@@ -44,7 +52,7 @@ public:
     // Replaces any loaded model, cancelling a load still running. Progress, then modelLoaded or loadFailed
     // (cancelled loads say so).
     // Returns the load's id, which modelLoaded and loadFailed carry.
-    int load(const QString& folder);
+    int load(const QString& folder, const LoadPlacement& placement = {});
     void cancelLoad();
     // Streams a reply: textDelta repeatedly, then generationFinished or generationFailed. One at a time.
     void generate(const GenerationRequest& request);
@@ -77,7 +85,7 @@ private:
         qint64 tokens = 0;
         bool flushQueued = false;
     };
-    void runLoad(int loadId, const QString& folder, const std::shared_ptr<std::atomic<bool>>& cancel);
+    void runLoad(int loadId, const QString& folder, const LoadPlacement& placement, const std::shared_ptr<std::atomic<bool>>& cancel);
     void runGenerate(const GenerationRequest& request);
     // Reads the first `count` tokens of `fresh` into the session, drops them from `fresh` and stores the state in
     // the prefix cache in the background. Returns the seconds the reading took.

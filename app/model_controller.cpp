@@ -122,7 +122,12 @@ void ModelController::startLoad(const QString& folder) {
     settings_.setModelFolderNote(loadText_);
     setState(QStringLiteral("loading"));
     emit progressChanged();
-    loadingId_ = engine_.load(folder);
+    LoadPlacement placement;
+    if (budget_) {
+        placement.hostBudgetBytes = budget_->hostBudgetBytes();
+        placement.gpuBudgetBytes = static_cast<qint64>(budget_->gpuBudgetGb() * 1e9);
+    }
+    loadingId_ = engine_.load(folder, placement);
 }
 
 void ModelController::useDemoModel() {
@@ -174,8 +179,9 @@ void ModelController::onLoaded(const LoadedModel& model) {
     const bool demo = QFileInfo(model.folder).canonicalFilePath() == QFileInfo(demoFolder_).canonicalFilePath();
     settings_.setModelFolderNote(
         demo ? QStringLiteral("Loaded the demo model: untrained random weights, so its replies are noise.")
-             : QStringLiteral("Loaded: %1 of weights, context up to %2 tokens.")
-                   .arg(byteText(model.weightBytes)).arg(model.maxContext));
+             : QStringLiteral("Loaded: %1 of weights, context up to %2 tokens, running on %3%4.")
+                   .arg(byteText(model.weightBytes)).arg(model.maxContext).arg(model.device,
+                        model.deviceNote.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(model.deviceNote)));
     status_.setActiveModel(demo ? model.name + QStringLiteral(" (untrained demo)") : model.name);
     setState(QStringLiteral("ready"));
     updateStatusDetail();
@@ -219,6 +225,8 @@ void ModelController::updateStatusDetail() {
     if (!ready()) return;
     QStringList parts;
     parts << QStringLiteral("%1 weights, %2 in RAM").arg(byteText(model_.weightBytes), byteText(residentBytes()));
+    if (model_.device.startsWith(QStringLiteral("cuda")))
+        parts << QStringLiteral("GPU: %1 dense").arg(byteText(model_.gpuDenseBytes));
     // While generating: the prompt plus what is written so far; otherwise what the session holds.
     const qint64 context = generating_ && promptContext_ >= 0 ? promptContext_ + generatedTokens_ : contextUsed_;
     parts << QStringLiteral("context %1 / %2 tokens").arg(context).arg(model_.maxContext);

@@ -45,7 +45,7 @@ Rectangle {
             Layout.preferredWidth: 120
             onEditingFinished: memoryBudget.hostBudgetGb = text.length > 0 ? Number(text) : 0
         }
-        Label { text: "GB"; color: Theme.textMuted; Layout.fillWidth: true }
+        Label { text: "GB (routed experts beyond it are read from the checkpoint file instead of pinned RAM)"; color: Theme.textMuted; wrapMode: Text.Wrap; Layout.fillWidth: true }
         Label { text: "GPU memory"; color: Theme.text }
         TextField {
             objectName: "gpuBudgetField"
@@ -57,7 +57,7 @@ Rectangle {
             Layout.preferredWidth: 120
             onEditingFinished: memoryBudget.gpuBudgetGb = text.length > 0 ? Number(text) : 0
         }
-        Label { text: "GB (stored; the engine does not limit GPU use by it yet)"; color: Theme.textMuted; wrapMode: Text.Wrap; Layout.fillWidth: true }
+        Label { text: "GB (dense weights first, then as many routed experts as fit; the rest run from host RAM; applies at the next load)"; color: Theme.textMuted; wrapMode: Text.Wrap; Layout.fillWidth: true }
         MemoryWarning {
             namePrefix: "settingsMemoryWarning"
             Layout.columnSpan: 3
