@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <sstream>
 
 namespace fathom::bench {
 namespace {
@@ -41,7 +42,7 @@ double hbm_bandwidth() {
 
 int run(const std::vector<std::string>& args) {
     const auto dir = flag_value(args, "--model");
-    if (!dir) throw Error("usage: fathom-bench gpu-forward --model DIR [--chunk N]");
+    if (!dir) throw Error("usage: fathom-bench gpu-forward --model DIR [--chunk N] [--contexts 1024,8192,32768]");
     const auto chunk = static_cast<int64_t>(positive_number_flag(args, "--chunk", 1024));
     const double hbm = hbm_bandwidth();
 
@@ -65,7 +66,13 @@ int run(const std::vector<std::string>& args) {
     std::mt19937 rng(1);
     const int64_t hc = c.hc_mult, d = c.hidden_size, L = gpu->num_blocks();
     std::printf("%-26s %12s %14s %12s %8s\n", "phase", "tokens/s", "ms/token", "floor ms", "ratio");
-    for (int64_t context : {1024, 8192}) {
+    std::vector<int64_t> contexts;
+    {
+        std::stringstream in(flag_value(args, "--contexts").value_or("1024,8192"));
+        std::string item;
+        while (std::getline(in, item, ',')) contexts.push_back(std::stoll(item));
+    }
+    for (int64_t context : contexts) {
         std::vector<int64_t> tokens(static_cast<size_t>(context + 16));
         for (auto& t : tokens) t = static_cast<int64_t>(rng() % static_cast<uint64_t>(c.vocab_size));
         std::vector<std::unique_ptr<BlockCache>> caches;
@@ -91,7 +98,7 @@ int run(const std::vector<std::string>& args) {
     return 0;
 }
 
-const BenchmarkRegistrar registrar({"gpu-forward", "--model DIR [--chunk N]: CUDA prefill/decode tokens/s vs the HBM floor", run});
+const BenchmarkRegistrar registrar({"gpu-forward", "--model DIR [--chunk N] [--contexts A,B]: CUDA prefill/decode tokens/s vs the HBM floor", run});
 
 }  // namespace
 }  // namespace fathom::bench
