@@ -119,7 +119,8 @@ Conversation ConversationStore::create_conversation(const std::string& title) {
 }
 
 std::vector<Conversation> ConversationStore::list_conversations() {
-    Statement query(db_, "SELECT id, title, created_at, updated_at FROM conversations ORDER BY updated_at DESC, id DESC",
+    Statement query(db_, "SELECT id, title, created_at, updated_at FROM conversations WHERE deleted_at IS NULL "
+                    "ORDER BY updated_at DESC, id DESC",
                     "list conversations");
     std::vector<Conversation> result;
     while (query.step()) result.push_back(read_conversation(query));
@@ -127,7 +128,7 @@ std::vector<Conversation> ConversationStore::list_conversations() {
 }
 
 std::optional<Conversation> ConversationStore::find_conversation(int64_t id) {
-    Statement query(db_, "SELECT id, title, created_at, updated_at FROM conversations WHERE id = ?",
+    Statement query(db_, "SELECT id, title, created_at, updated_at FROM conversations WHERE id = ? AND deleted_at IS NULL",
                     "find conversation");
     query.bind(1, id);
     if (!query.step()) return std::nullopt;
@@ -146,6 +147,34 @@ void ConversationStore::delete_conversation(int64_t id) {
     Statement remove(db_, "DELETE FROM conversations WHERE id = ?", operation);
     remove.bind(1, id).run();
     if (sqlite3_changes(db_.handle()) == 0) missing(db_, operation, id);
+}
+
+void ConversationStore::mark_deleted(int64_t id) {
+    const std::string operation = "mark conversation " + std::to_string(id) + " deleted";
+    Statement mark(db_, "UPDATE conversations SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", operation);
+    mark.bind(1, now_ms()).bind(2, id).run();
+    if (sqlite3_changes(db_.handle()) == 0) missing(db_, operation, id);
+}
+
+void ConversationStore::restore_deleted(int64_t id) {
+    const std::string operation = "restore deleted conversation " + std::to_string(id);
+    Statement restore(db_, "UPDATE conversations SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL", operation);
+    restore.bind(1, id).run();
+    if (sqlite3_changes(db_.handle()) == 0) {
+        log()->warn("{}: no conversation {} marked deleted in '{}'", operation, id, db_.path().string());
+        throw StorageError(StorageErrorKind::not_found, db_.path(), operation, 0,
+                           "conversation " + std::to_string(id) + " is not waiting to be deleted (already gone?)");
+    }
+}
+
+int64_t ConversationStore::purge_deleted(int64_t id) {
+    const std::string operation = id == 0 ? std::string("purge conversations marked deleted")
+                                          : "purge deleted conversation " + std::to_string(id);
+    Statement purge(db_, "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND (?1 = 0 OR id = ?1)", operation);
+    purge.bind(1, id).run();
+    const int64_t purged = sqlite3_changes(db_.handle());
+    if (purged > 0) log()->info("{}: {} removed from '{}'", operation, purged, db_.path().string());
+    return purged;
 }
 
 Message ConversationStore::append_message(Message message) {
@@ -238,7 +267,7 @@ std::vector<Conversation> ConversationStore::search_conversations(const std::str
     const std::string query = fts_query(text);
     if (query.empty()) return list_conversations();
     Statement search(db_,
-                     "SELECT id, title, created_at, updated_at FROM conversations WHERE id IN ("
+                     "SELECT id, title, created_at, updated_at FROM conversations WHERE deleted_at IS NULL AND id IN ("
                      "  SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?1"
                      "  UNION SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
                      "  WHERE messages_fts MATCH ?1) "

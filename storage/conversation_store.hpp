@@ -1,5 +1,6 @@
 // ConversationStore: conversations and their messages in the database. Each write is one transaction,
 // so a crash loses at most the message being written; deleting a conversation cascades to its messages.
+// The chat deletes in two steps so it can be undone: marked deleted (hidden everywhere, kept whole), then purged.
 // Messages form a tree (an edit or a regenerated reply is a sibling); the chat shows the active path.
 #pragma once
 
@@ -40,12 +41,21 @@ public:
     explicit ConversationStore(Database& db) : db_(db) {}
 
     Conversation create_conversation(const std::string& title);
-    // Most recently updated first.
+    // Most recently updated first; conversations marked deleted are left out (here, in find and in search).
     std::vector<Conversation> list_conversations();
     std::optional<Conversation> find_conversation(int64_t id);
     // Both throw StorageError (not_found) when the conversation does not exist.
     void rename_conversation(int64_t id, const std::string& title);
+    // Removes it now, with its messages and attachments (marked deleted or not).
     void delete_conversation(int64_t id);
+
+    // Deleting with undo. mark_deleted hides the conversation and keeps everything of it; restore_deleted brings it
+    // back as it was. Both throw StorageError (not_found) when there is no such conversation in that state.
+    void mark_deleted(int64_t id);
+    void restore_deleted(int64_t id);
+    // Removes conversations marked deleted (cascading to messages and attachments): the one given, or (0) all of
+    // them, which the app does at start-up so a mark left by a quit or a crash never comes back. Returns how many.
+    int64_t purge_deleted(int64_t id = 0);
 
     // Stores the message at the end of the conversation's active path (its parent is the active leaf, and
     // parent_id is ignored), makes it the active leaf and bumps updated_at, atomically; returns it with id,

@@ -141,6 +141,11 @@ UPDATE messages SET parent_id = (SELECT max(p.id) FROM messages p
 UPDATE conversations SET active_leaf_id = (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id);
 CREATE INDEX messages_by_parent ON messages(conversation_id, parent_id, id);
 )sql"},
+    {7, "conversations deleted with undo: marked first (hidden from lists and search), removed once the undo window ends",
+     R"sql(
+ALTER TABLE conversations ADD COLUMN deleted_at INTEGER;
+CREATE INDEX conversations_deleted ON conversations(deleted_at) WHERE deleted_at IS NOT NULL;
+)sql"},
 };
 }  // namespace
 
