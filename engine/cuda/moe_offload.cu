@@ -125,12 +125,20 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
     std::vector<int32_t> all_rows;
     std::vector<float> all_weights;
     bool any_cpu = false;
+    std::vector<ExpertTask*> misses;
+    std::vector<int64_t> miss_rows;
     for (auto& task : tasks) {
         task.slot = policy_->slot_of(block, task.expert);
-        const auto n = static_cast<int64_t>(task.rows.size());
-        if (task.slot >= 0) task.where = Where::Gpu;
-        else if (runtime::ExpertCachePolicy::stream_cheaper(options_.miss, n, bytes, flops_per_token_, options_.costs)) task.where = Where::Stream;
-        else task.where = Where::Cpu;
+        if (task.slot >= 0) continue;
+        misses.push_back(&task);
+        miss_rows.push_back(static_cast<int64_t>(task.rows.size()));
+    }
+    // The CPU's rate is what its expert runs have achieved so far (bytes per second of expert time), once known.
+    runtime::OffloadCosts costs = options_.costs;
+    if (measured_cpu_bytes_per_s_ > 0) costs.cpu_bytes_per_s = measured_cpu_bytes_per_s_;
+    const auto stream = runtime::ExpertCachePolicy::plan_misses(options_.miss, miss_rows, bytes, flops_per_token_, costs);
+    for (size_t i = 0; i < misses.size(); ++i) misses[i]->where = stream[i] ? Where::Stream : Where::Cpu;
+    for (auto& task : tasks) {
         if (task.where == Where::Cpu) {
             any_cpu = true;
             continue;
@@ -199,7 +207,10 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
         for (size_t i = 0; i < cpu_tasks.size(); ++i)
             for (size_t r = 0; r < cpu_tasks[i]->rows.size(); ++r)
                 for (int64_t c = 0; c < d; ++c) y[cpu_tasks[i]->rows[r] * d + c] += ys[i][r * d + c];
-        stats.cpu_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        stats.cpu_seconds += seconds;
+        const double rate = static_cast<double>(jobs.size() * expert_bytes()) / std::max(seconds, 1e-9);
+        measured_cpu_bytes_per_s_ = measured_cpu_bytes_per_s_ > 0 ? 0.9 * measured_cpu_bytes_per_s_ + 0.1 * rate : rate;
         auto dy = uploads_.upload(std::span<const float>(y.data(), y.size()));
         add_into(out, dy.as<float>(), T * d);
     }

@@ -52,6 +52,7 @@ private:
     cudaEvent_t moe_done_ = nullptr;
     double flops_per_token_ = 0;
     int64_t total_experts_ = 0;
+    double measured_cpu_bytes_per_s_ = 0;  // moving average over this backend's CPU expert batches
 };
 
 }  // namespace fathom::cuda

@@ -44,6 +44,31 @@ bool ExpertCachePolicy::stream_cheaper(int64_t tokens, double expert_bytes, doub
     return stream_cheaper(MissPolicy::Auto, tokens, expert_bytes, flops_per_token, c);
 }
 
+std::vector<bool> ExpertCachePolicy::plan_misses(MissPolicy p, std::span<const int64_t> tokens, double expert_bytes,
+                                                 double flops_per_token, const OffloadCosts& c) {
+    std::vector<bool> stream(tokens.size(), p == MissPolicy::Stream);
+    if (p != MissPolicy::Auto) return stream;
+    // The first row of a miss costs its bytes on either path; further rows cost FLOPs on the CPU only (the GPU's
+    // compute is small next to the copy).
+    auto cpu_cost = [&](int64_t n) { return expert_bytes / c.cpu_bytes_per_s + static_cast<double>(std::max<int64_t>(0, n - 1)) * flops_per_token / c.cpu_flops_per_s; };
+    const double copy_cost = expert_bytes / c.pcie_bytes_per_s;
+    std::vector<size_t> order(tokens.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tokens[a] > tokens[b]; });
+    double cpu_end = 0, copy_end = 0;
+    for (size_t i : order) {
+        const double if_cpu = std::max(cpu_end + cpu_cost(tokens[i]), copy_end);
+        const double if_copy = std::max(cpu_end, copy_end + copy_cost);
+        if (if_copy < if_cpu) {
+            stream[i] = true;
+            copy_end += copy_cost;
+        } else {
+            cpu_end += cpu_cost(tokens[i]);
+        }
+    }
+    return stream;
+}
+
 int64_t ExpertCachePolicy::coldest_slot(std::span<const int64_t> excluded) const {
     int64_t best = -1;
     double best_heat = std::numeric_limits<double>::infinity();

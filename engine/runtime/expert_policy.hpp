@@ -46,6 +46,12 @@ public:
     bool stream_cheaper(int64_t tokens, double expert_bytes, double flops_per_token, const OffloadCosts& c) const;
     static bool stream_cheaper(MissPolicy p, int64_t tokens, double expert_bytes, double flops_per_token, const OffloadCosts& c);
 
+    // Splits one step's misses (tokens[i] rows each) between the CPU and streaming to the GPU, which run at the
+    // same time: the costliest first, each to the path whose finishing time it raises least, so both paths end
+    // together. true = stream. Forced policies send every miss one way.
+    static std::vector<bool> plan_misses(MissPolicy p, std::span<const int64_t> tokens, double expert_bytes,
+                                         double flops_per_token, const OffloadCosts& c);
+
     // After a step on `layer`: the experts it used that are now hotter than the coldest resident expert by the
     // hysteresis margin, each paired with the slot it should take (at most `max_changes`). The caller copies the
     // weights and then calls commit().

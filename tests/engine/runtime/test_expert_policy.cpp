@@ -2,6 +2,7 @@
 #include "runtime/expert_policy.hpp"
 #include "unit.hpp"
 
+#include <algorithm>
 #include <set>
 
 using fathom::runtime::ExpertCachePolicy;
@@ -73,6 +74,33 @@ TEST("misses: the CPU for few tokens, streaming for many, forced policies obeyed
     CHECK(ExpertCachePolicy::stream_cheaper(MissPolicy::Auto, 512, bytes, flops, c));
     CHECK(ExpertCachePolicy::stream_cheaper(MissPolicy::Stream, 1, bytes, flops, c));
     CHECK(!ExpertCachePolicy::stream_cheaper(MissPolicy::Cpu, 512, bytes, flops, c));
+}
+
+TEST("misses are split so that the CPU and the copies finish together") {
+    OffloadCosts c;
+    c.pcie_bytes_per_s = 50e9;
+    c.cpu_bytes_per_s = 50e9;
+    c.cpu_flops_per_s = 1e12;
+    const double bytes = 10e6, flops = 1e8;
+    const std::vector<int64_t> six_single{1, 1, 1, 1, 1, 1};
+    auto plan = ExpertCachePolicy::plan_misses(MissPolicy::Auto, six_single, bytes, flops, c);
+    CHECK_EQ(std::count(plan.begin(), plan.end(), true), 3);  // equal rates: half each way
+
+    c.cpu_bytes_per_s = 25e9;  // a CPU half as fast takes a third
+    plan = ExpertCachePolicy::plan_misses(MissPolicy::Auto, six_single, bytes, flops, c);
+    CHECK_EQ(std::count(plan.begin(), plan.end(), true), 4);
+
+    // A miss with many rows is streamed first (its CPU cost grows with the rows); single rows stay on the CPU.
+    c.cpu_bytes_per_s = 50e9;
+    const std::vector<int64_t> mixed{1, 2000, 1};
+    plan = ExpertCachePolicy::plan_misses(MissPolicy::Auto, mixed, bytes, flops, c);
+    CHECK(plan[1]);
+    CHECK(!plan[0] || !plan[2]);
+
+    plan = ExpertCachePolicy::plan_misses(MissPolicy::Cpu, mixed, bytes, flops, c);
+    CHECK_EQ(std::count(plan.begin(), plan.end(), true), 0);
+    plan = ExpertCachePolicy::plan_misses(MissPolicy::Stream, mixed, bytes, flops, c);
+    CHECK_EQ(std::count(plan.begin(), plan.end(), true), 3);
 }
 
 UNIT_MAIN()
