@@ -98,4 +98,47 @@ void run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit) {
     }
 }
 
+void run_moe_batched(const std::vector<ExpertWeights>& routed, const std::vector<ExpertWeights>& shared, const Routing& r,
+                     int64_t topk, const float* xq, int64_t T, int64_t d, float limit, float* y) {
+    const int64_t E = static_cast<int64_t>(routed.size());
+    std::vector<std::vector<int64_t>> rows(static_cast<size_t>(E));
+    std::vector<std::vector<float>> weights(static_cast<size_t>(E));
+    for (int64_t t = 0; t < T; ++t)
+        for (int64_t j = 0; j < topk; ++j) {
+            const int32_t e = r.experts[t * topk + j];
+            rows[e].push_back(t);
+            weights[e].push_back(r.weights[t * topk + j]);
+        }
+    std::vector<int64_t> used;
+    for (int64_t e = 0; e < E; ++e)
+        if (!rows[e].empty()) used.push_back(e);
+    const size_t J = used.size() + shared.size();
+    std::vector<std::vector<float>> xs(J), outs(J);
+    std::vector<float> ones(static_cast<size_t>(T), 1.0f);
+    std::vector<ExpertJob> jobs;
+    for (size_t i = 0; i < used.size(); ++i) {
+        const auto& rr = rows[used[i]];
+        const auto n = static_cast<int64_t>(rr.size());
+        xs[i].resize(static_cast<size_t>(n * d));
+        for (int64_t k = 0; k < n; ++k) std::copy(xq + rr[k] * d, xq + (rr[k] + 1) * d, xs[i].begin() + k * d);
+        outs[i].assign(static_cast<size_t>(n * d), 0.0f);
+        jobs.push_back({&routed[used[i]], xs[i].data(), weights[used[i]].data(), n, outs[i].data()});
+    }
+    for (size_t s = 0; s < shared.size(); ++s) {
+        outs[used.size() + s].assign(static_cast<size_t>(T * d), 0.0f);
+        jobs.push_back({&shared[s], xq, ones.data(), T, outs[used.size() + s].data()});
+    }
+    run_expert_jobs(jobs, limit);
+    for (size_t i = 0; i < used.size(); ++i) {
+        const auto& rr = rows[used[i]];
+        for (size_t k = 0; k < rr.size(); ++k)
+            for (int64_t c = 0; c < d; ++c) y[rr[k] * d + c] += outs[i][k * d + c];
+    }
+    // run_shared_expert accumulates straight into y: the same additions in the same order.
+    for (size_t s = 0; s < shared.size(); ++s) {
+        const float* o = outs[used.size() + s].data();
+        for (int64_t i = 0; i < T * d; ++i) y[i] += o[i];
+    }
+}
+
 }  // namespace fathom::cpu

@@ -20,4 +20,9 @@ struct ExpertJob {
 // out += row weight * expert(xs) for every job, exactly as expert_forward computes each (same roundings).
 void run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit);
 
+// The whole MoE of one block: y [T, d] += the routed experts (summed in expert order, as run_routed_experts does)
+// and the shared experts, all in one batch; bit-identical to run_routed_experts then run_shared_expert.
+void run_moe_batched(const std::vector<ExpertWeights>& routed, const std::vector<ExpertWeights>& shared, const Routing& r,
+                     int64_t topk, const float* xq, int64_t T, int64_t d, float limit, float* y);
+
 }  // namespace fathom::cpu

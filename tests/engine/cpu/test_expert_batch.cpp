@@ -56,4 +56,36 @@ TEST("FP8 experts and jobs over four tokens (the per-expert path)") {
     check_against_one_by_one(WeightFormat::Fp8Block128, 256, 160, {1, 5});
 }
 
+TEST("a block's MoE in one batch equals routed then shared experts one by one, bit for bit") {
+    for (int64_t T : {1, 3, 9}) {
+        std::mt19937 rng(static_cast<unsigned>(T));
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        const int64_t d = 128, inter = 64, E = 5, k = 2;
+        std::vector<unit::OwnedWeight> owned;
+        std::vector<ExpertWeights> routed, shared;
+        for (int64_t e = 0; e < E + 1; ++e) {
+            owned.push_back(unit::random_weight(WeightFormat::Fp4Group32, inter, d, rng));
+            owned.push_back(unit::random_weight(WeightFormat::Fp4Group32, d, inter, rng));
+            owned.push_back(unit::random_weight(WeightFormat::Fp4Group32, inter, d, rng));
+        }
+        for (int64_t e = 0; e < E + 1; ++e) (e < E ? routed : shared).push_back({owned[3 * e].w, owned[3 * e + 1].w, owned[3 * e + 2].w});
+        Routing r;
+        for (int64_t t = 0; t < T; ++t) {
+            r.experts.push_back(static_cast<int32_t>(t % E));
+            r.experts.push_back(static_cast<int32_t>((t + 2) % E));
+            r.weights.push_back(0.7f);
+            r.weights.push_back(0.3f + 0.01f * static_cast<float>(t));
+        }
+        std::vector<float> xq(static_cast<size_t>(T * d));
+        for (auto& x : xq) x = normal(rng);
+        std::vector<float> a(static_cast<size_t>(T * d), 0.25f), b = a;
+        run_routed_experts(routed, r, k, xq.data(), T, d, 7.0f, a.data());
+        for (const auto& s : shared) run_shared_expert(s, xq.data(), T, d, 7.0f, a.data());
+        run_moe_batched(routed, shared, r, k, xq.data(), T, d, 7.0f, b.data());
+        size_t mismatches = 0;
+        for (size_t i = 0; i < a.size(); ++i) mismatches += a[i] != b[i];
+        CHECK_EQ(mismatches, size_t{0});
+    }
+}
+
 UNIT_MAIN()
