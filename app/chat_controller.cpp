@@ -31,7 +31,9 @@ ChatController::ChatController(storage::ConversationStore& store, ConversationLi
                                MessageListModel& messages, StatusController& status, EngineWorker& engine,
                                ModelController& model, SettingsController& settings, QObject* parent)
     : QObject(parent), store_(store), conversations_(conversations), messages_(messages), status_(status),
-      engine_(engine), model_(model), settings_(settings), backends_(engine_, model_, settings_.remote(), status_) {
+      engine_(engine), model_(model), settings_(settings), backends_(engine_, model_, settings_.remote(), status_),
+      deletion_(store_) {
+    connect(&deletion_, &DeletionUndo::purgeFailed, &status_, &StatusController::reportError);
     connect(&status_, &StatusController::textChanged, this, &ChatController::replyNoticeChanged);
     connect(&messages_, &MessageListModel::countChanged, this, &ChatController::replyNoticeChanged);
     connect(&model_, &ModelController::stateChanged, this, &ChatController::replyNoticeChanged);
@@ -89,6 +91,7 @@ bool ChatController::canRegenerate() const {
 
 void ChatController::restore() {
     guarded(QStringLiteral("Load conversations"), [&] {
+        store_.purge_deleted();
         conversations_.reload();
         setCurrent(conversations_.rowCount() > 0 ? conversations_.idAt(0) : 0);
     });
@@ -328,9 +331,20 @@ bool ChatController::renameConversation(qint64 id, const QString& title) {
 bool ChatController::deleteConversation(qint64 id) {
     if (generating_ && id == replyConversationId_) stop();
     return guarded(QStringLiteral("Delete conversation"), [&] {
-        store_.delete_conversation(id);
+        const auto conversation = store_.find_conversation(id);
+        if (!conversation) throw Error("conversation " + std::to_string(id) + " does not exist");
+        deletion_.begin(id, QString::fromStdString(conversation->title));
         conversations_.reload();
         if (id == currentId_) setCurrent(conversations_.rowCount() > 0 ? conversations_.idAt(0) : 0);
+    });
+}
+
+bool ChatController::undoDelete() {
+    if (!deletion_.pending()) return false;
+    return guarded(QStringLiteral("Undo delete"), [&] {
+        const qint64 id = deletion_.undo();
+        conversations_.reload();
+        setCurrent(id);
     });
 }
 

@@ -5,6 +5,7 @@
 
 #include "app/chat_backends.hpp"
 #include "app/conversation_list_model.hpp"
+#include "app/deletion_undo.hpp"
 #include "app/engine_worker.hpp"
 #include "app/message_list_model.hpp"
 #include "app/model_controller.hpp"
@@ -27,6 +28,8 @@ class ChatController : public QObject {
     Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
     Q_PROPERTY(bool canRegenerate READ canRegenerate NOTIFY generatingChanged)
     Q_PROPERTY(int editingRow READ editingRow NOTIFY editingChanged)  // -1 when no message is being edited
+    // The conversation deleted last, while it can still be brought back (the sidebar's undo bar).
+    Q_PROPERTY(fathom::app::DeletionUndo* deletion READ deletionPointer CONSTANT)
 
 public:
     static constexpr const char* kDefaultTitle = "New conversation";
@@ -42,8 +45,11 @@ public:
     bool generating() const { return generating_; }
     bool canRegenerate() const;
     int editingRow() const { return editingRow_; }
+    DeletionUndo& deletion() { return deletion_; }
+    DeletionUndo* deletionPointer() { return &deletion_; }
 
-    // Reads the stored conversations and shows the most recent one (start-up, "restart" in tests).
+    // Removes conversations a quit or crash left marked deleted, reads the stored conversations and shows the
+    // most recent one (start-up, "restart" in tests).
     void restore();
 
     Q_INVOKABLE qint64 newConversation();
@@ -68,7 +74,11 @@ public:
     // Shows the previous (step -1) or next (+1) sibling of the row's message, and the path below it.
     Q_INVOKABLE bool switchBranch(int row, int step);
     Q_INVOKABLE bool renameConversation(qint64 id, const QString& title);
+    // Hides the conversation at once and opens the undo window (deletion); it is removed for good when the window
+    // ends. Returns false, with the reason in the banner, when there is no such conversation.
     Q_INVOKABLE bool deleteConversation(qint64 id);
+    // Brings back the conversation deleted last, whole, and shows it. False when the window has ended.
+    Q_INVOKABLE bool undoDelete();
     // Writes the conversation to `file`: Markdown for .md, JSON for .json. Returns false on failure.
     Q_INVOKABLE bool exportConversation(qint64 id, const QUrl& file);
     // Reads a JSON export into a new conversation and shows it; returns its id (0 on failure).
@@ -113,6 +123,7 @@ private:
     int editingRow_ = -1;
     uint64_t seed_ = 0;  // advanced per reply so Regenerate gives a different one
     ChatContextBuilder* contextBuilder_ = nullptr;
+    DeletionUndo deletion_;
 };
 
 }  // namespace fathom::app

@@ -1,5 +1,5 @@
-// The conversation list: search (titles and message text), new, select, rename, delete, export to
-// Markdown or JSON, import JSON, plus the way into Settings.
+// The conversation list: search (titles and message text), new, select, rename, delete (with an undo bar),
+// export to Markdown or JSON, import JSON, plus the way into Settings.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Dialogs
@@ -143,7 +143,8 @@ Rectangle {
                             MenuItem {
                                 objectName: "deleteMenuItem"
                                 text: "Delete"
-                                onTriggered: deleteDialog.openFor(row.conversationId, row.title)
+                                // At once, with an undo bar below the list instead of a confirmation.
+                                onTriggered: chatController.deleteConversation(row.conversationId)
                             }
                         }
                     }
@@ -156,6 +157,10 @@ Rectangle {
                 text: searchField.text.length > 0 ? "Nothing matches" : "No conversations yet"
                 color: Theme.textMuted
             }
+        }
+
+        UndoBar {
+            Layout.fillWidth: true
         }
 
         Button {
@@ -203,31 +208,6 @@ Rectangle {
         }
         onAccepted: chatController.renameConversation(conversationId, renameField.text)
         Component.onCompleted: standardButton(Dialog.Ok).objectName = "renameConfirmButton"
-    }
-
-    Dialog {
-        id: deleteDialog
-        objectName: "deleteDialog"
-        property var conversationId: 0
-        property string conversationTitle: ""
-        function openFor(id, title) {
-            conversationId = id
-            conversationTitle = title
-            open()
-        }
-        parent: Overlay.overlay
-        anchors.centerIn: parent
-        width: 420
-        modal: true
-        title: "Delete conversation?"
-        standardButtons: Dialog.Ok | Dialog.Cancel
-        Label {
-            width: parent.width
-            wrapMode: Text.Wrap
-            text: "\u201C" + deleteDialog.conversationTitle + "\u201D and all its messages will be deleted."
-        }
-        onAccepted: chatController.deleteConversation(conversationId)
-        Component.onCompleted: standardButton(Dialog.Ok).objectName = "deleteConfirmButton"
     }
 
     FileDialog {

@@ -191,11 +191,9 @@ private slots:
         QVERIFY(ui.click(qPrintable(QStringLiteral("conversationMenuButton%1").arg(row))));
         QTRY_VERIFY(ui.item("deleteMenuItem") && ui.item("deleteMenuItem")->isVisible());
         QTest::qWait(300);
-        QVERIFY(ui.click("deleteMenuItem"));
-        QTRY_VERIFY(ui.item("deleteConfirmButton") && ui.item("deleteConfirmButton")->isVisible());
-        QTest::qWait(300);
-        QVERIFY(ui.click("deleteConfirmButton"));
+        QVERIFY(ui.click("deleteMenuItem"));  // no confirmation: gone at once, with an undo bar
         QTRY_COMPARE(ui.context->conversations().rowCount(), before);
+        QTRY_VERIFY(ui.item("undoBar") && ui.item("undoBar")->isVisible());
         QCOMPARE(ui.context->conversations().rowOf(created), -1);
     }
 
