@@ -34,10 +34,12 @@ AppContext::AppContext(const QString& dataDir, QObject* parent)
       }),
       contextBuilder_(QString::fromStdString(databasePath(dataDir).string()),
                       [this] {
-                          const QString folder = model_.model().folder;
+                          // The loaded model's tokenizer; with none loaded (replies from a remote server) the chosen
+                          // model folder's, which is what the documents' tokens were counted with.
+                          const QString folder = model_.ready() ? model_.model().folder : settings_.modelFolder();
                           return folder.isEmpty() ? QString() : QDir(folder).filePath(QStringLiteral("tokenizer.json"));
                       },
-                      [this] { return model_.ready() ? model_.model().maxContext : qint64(0); }),
+                      [this] { return model_.contextLimit(); }),
       attachments_(*database_, chat_, ingestion_, model_, settings_, contextBuilder_) {
     chat_.setContextBuilder(&contextBuilder_);
     model_.setMemoryBudget(&memoryBudget_);  // before the saved model folder starts loading (queued)

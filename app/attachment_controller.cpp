@@ -21,6 +21,7 @@ AttachmentController::AttachmentController(storage::Database& database, ChatCont
     : QObject(parent), store_(database), chat_(chat), ingestion_(ingestion), model_(model), settings_(settings) {
     connect(&chat_, &ChatController::currentConversationChanged, this, &AttachmentController::refresh);
     connect(&model_, &ModelController::stateChanged, this, &AttachmentController::refresh);
+    connect(&model_, &ModelController::contextLimitChanged, this, &AttachmentController::refresh);
     connect(&settings_, &SettingsController::samplingChanged, this, &AttachmentController::refresh);
     // A document removed from the library leaves every conversation it was attached to (foreign-key cascade).
     connect(&ingestion_, &ingestion::IngestionController::documentsChanged, this, &AttachmentController::refresh);
@@ -41,7 +42,7 @@ AttachmentController::AttachmentController(storage::Database& database, ChatCont
     refresh();
 }
 
-qint64 AttachmentController::contextTokens() const { return model_.ready() ? model_.model().maxContext : 0; }
+qint64 AttachmentController::contextTokens() const { return model_.contextLimit(); }
 
 QString AttachmentController::chipLabel(const QString& title, qint64 tokens, qint64 contextTokens) {
     QString label = title + QStringLiteral(" \u00b7 ");

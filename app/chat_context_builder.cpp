@@ -121,7 +121,9 @@ DocumentContext ChatContextBuilder::build(qint64 conversationId, const Generatio
     if (tokenizerPath.isEmpty() || !QFileInfo(tokenizerPath).isFile())
         throw Error("the model's tokenizer.json ('" + tokenizerPath.toStdString() + "') is missing, so the documents "
                     "cannot be measured against the context");
-    if (contextTokens <= 0) throw Error("no model is loaded, so the context length is unknown");
+    if (contextTokens <= 0)
+        throw Error("no model is loaded and no context length is set in Settings, so the documents cannot be measured "
+                    "against a context");
     const auto tok = tokenizer(tokenizerPath);
 
     storage::Database db(databasePath_.toStdString());

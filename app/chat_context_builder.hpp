@@ -28,15 +28,15 @@ struct DocumentContext {
     QString blockText;          // the system turn: citation instructions, then the documents
     qint64 blockTokens = 0;     // exact, with the model's tokenizer
     qint64 budgetTokens = 0;    // what the block was allowed
-    qint64 contextTokens = 0;   // the model's context
+    qint64 contextTokens = 0;   // the context: Settings' context length, bounded by the model's maximum
     QStringList leftOut;        // "report.pdf: page 301 to page 500", empty when everything fits
 };
 
 class ChatContextBuilder : public QObject {
     Q_OBJECT
 public:
-    // `tokenizerPath` and `contextLength` are asked on each prepare (the loaded model may change); 0 context
-    // means no model is loaded.
+    // `tokenizerPath` and `contextLength` are asked on each prepare (the loaded model or the setting may change); 0
+    // context means neither a loaded model nor the setting gives one.
     ChatContextBuilder(QString databasePath, std::function<QString()> tokenizerPath,
                        std::function<qint64()> contextLength, QObject* parent = nullptr);
     ~ChatContextBuilder() override;

@@ -164,6 +164,7 @@ void ChatController::startReply(const QString& mode) {
     request.temperature = settings_.temperature();
     request.topP = settings_.topP();
     request.maxNewTokens = settings_.maxReplyTokens();
+    request.contextLimit = model_.contextLimit();
     request.seed = seed_++;
     replyConversationId_ = currentId_;
     replyParentId_ = messages_.rowCount() > 0 ? messages_.at(messages_.rowCount() - 1).id : 0;

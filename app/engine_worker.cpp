@@ -245,6 +245,16 @@ void EngineWorker::runGenerate(const GenerationRequest& request) {
         if (!engine_ || !tokenizer_ || !session_) throw Error("no model is loaded");
         const chat::Conversation conversation = toConversation(request, controlTexts_);
         const std::vector<TokenId> prompt = chat::encode_prompt(conversation, *tokenizer_);
+        // The reply stops where the context set in Settings is full (the last sampled token is not fed back, so
+        // prompt + reply - 1 positions are used); a prompt that fills it is refused before anything is read.
+        int64_t replyRoom = request.maxNewTokens;
+        if (request.contextLimit > 0) {
+            replyRoom = request.contextLimit - static_cast<int64_t>(prompt.size());
+            if (replyRoom <= 0)
+                throw Error("the prompt is " + std::to_string(prompt.size()) + " tokens, which fills the context length of " +
+                            std::to_string(request.contextLimit) + " tokens (Settings); start a new conversation, "
+                            "attach less or raise the context length");
+        }
         // Reuse the session when the new prompt extends what it holds; otherwise start a fresh one.
         std::span<const TokenId> fresh(prompt);
         if (prompt.size() > sessionTokens_.size() &&
@@ -290,7 +300,7 @@ void EngineWorker::runGenerate(const GenerationRequest& request) {
         params.temperature = static_cast<float>(request.temperature);
         params.top_p = static_cast<float>(request.topP);
         params.seed = request.seed;
-        params.max_new_tokens = request.maxNewTokens;
+        params.max_new_tokens = std::min(request.maxNewTokens, replyRoom);
         params.vocab_limit = static_cast<int64_t>(tokenizer_->vocab_size());  // never the padding ids past it
 
         chat::OutputSplitter splitter(conversation.mode);

@@ -22,6 +22,9 @@ struct GenerationRequest {
     double temperature = 1.0, topP = 1.0;
     uint64_t seed = 0;
     int64_t maxNewTokens = 512;
+    // The context the prompt and reply may fill (Settings' context length); 0: the model's own maximum. The reply
+    // stops when it reaches it (finish reason "length").
+    int64_t contextLimit = 0;
     // The first turn is a block of attached documents: its state is also stored in the prefix cache on its own,
     // so any conversation with the same documents starts from it.
     bool firstTurnIsDocuments = false;

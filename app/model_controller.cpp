@@ -11,6 +11,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace fathom::app {
 
 namespace {
@@ -49,6 +51,11 @@ ModelController::ModelController(EngineWorker& engine, SettingsController& setti
     connect(&settings_, &SettingsController::modelFolderChanged, this, [this] {
         if (!settings_.modelFolder().isEmpty()) loadFolder(settings_.modelFolder());
     });
+    connect(&settings_, &SettingsController::contextLengthChanged, this, [this] {
+        emit contextLimitChanged();
+        updateStatusDetail();
+    });
+    connect(this, &ModelController::stateChanged, this, &ModelController::contextLimitChanged);
     memoryTimer_.setInterval(2000);
     connect(&memoryTimer_, &QTimer::timeout, this, &ModelController::updateStatusDetail);
     // The folder chosen last time loads at start-up; a folder that moved since is reported, not ignored.
@@ -66,6 +73,13 @@ bool ModelController::demoModelAvailable() const {
 
 double ModelController::loadFraction() const {
     return bytesTotal_ > 0 ? static_cast<double>(bytesDone_) / static_cast<double>(bytesTotal_) : 0.0;
+}
+
+qint64 ModelController::contextLimit() const {
+    const qint64 chosen = settings_.contextLength();
+    const qint64 maximum = maxContext();
+    if (maximum <= 0) return chosen;
+    return chosen > 0 ? std::min(chosen, maximum) : maximum;
 }
 
 void ModelController::setState(const QString& state) {
@@ -229,7 +243,7 @@ void ModelController::updateStatusDetail() {
         parts << QStringLiteral("GPU: %1 dense").arg(byteText(model_.gpuDenseBytes));
     // While generating: the prompt plus what is written so far; otherwise what the session holds.
     const qint64 context = generating_ && promptContext_ >= 0 ? promptContext_ + generatedTokens_ : contextUsed_;
-    parts << QStringLiteral("context %1 / %2 tokens").arg(context).arg(model_.maxContext);
+    parts << QStringLiteral("context %1 / %2 tokens").arg(context).arg(contextLimit());
     if (generating_) {
         // Decode rate: tokens after the first over the time since it (prefill is not decode).
         const qint64 decodeMs = generationClock_.elapsed() - firstTokenMs_;

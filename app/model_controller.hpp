@@ -27,6 +27,11 @@ class ModelController : public QObject {
     Q_PROPERTY(bool demoModelAvailable READ demoModelAvailable CONSTANT)
     // Set while a load waits for the user: the checkpoint needs more memory than is free or budgeted.
     Q_PROPERTY(QString memoryWarning READ memoryWarning NOTIFY memoryWarningChanged)
+    // The loaded model's longest context (0: none loaded), and what the chat may fill: the Settings' context length
+    // bounded by that maximum, the model's maximum when none is set, the setting alone when no model is loaded
+    // (replies from a remote server); 0 when neither is known.
+    Q_PROPERTY(qint64 maxContext READ maxContext NOTIFY stateChanged)
+    Q_PROPERTY(qint64 contextLimit READ contextLimit NOTIFY contextLimitChanged)
 
 public:
     ModelController(EngineWorker& engine, SettingsController& settings, StatusController& status,
@@ -40,6 +45,8 @@ public:
     double loadFraction() const;
     QString loadText() const { return loadText_; }
     const LoadedModel& model() const { return model_; }
+    qint64 maxContext() const { return ready() ? model_.maxContext : 0; }
+    qint64 contextLimit() const;
 
     // FATHOM_DEMO_MODEL when set, else <executable folder>/../demo-model (scripts/setup-demo-model.sh).
     QString demoModelFolder() const { return demoFolder_; }
@@ -65,6 +72,7 @@ signals:
     void stateChanged();
     void progressChanged();
     void memoryWarningChanged();
+    void contextLimitChanged();
 
 private:
     void setState(const QString& state);

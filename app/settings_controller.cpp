@@ -23,6 +23,8 @@ SettingsController::SettingsController(storage::SettingsStore& store, QObject* p
         userTemperature_ = parseNumber(store_.get(kTemperatureKey));
         userTopP_ = parseNumber(store_.get(kTopPKey));
         if (const auto tokens = parseNumber(store_.get(kMaxReplyTokensKey))) maxReplyTokens_ = static_cast<int>(*tokens);
+        if (const auto tokens = parseNumber(store_.get(kContextLengthKey)); tokens && *tokens > 0)
+            contextLength_ = static_cast<int>(qBound<double>(kMinContextLength, *tokens, kMaxContextLength));
     } catch (const std::exception& e) {
         // Not fatal: the page shows defaults; the banner says why.
         QMetaObject::invokeMethod(this, [this, what = QString::fromUtf8(e.what())] {
@@ -96,6 +98,15 @@ void SettingsController::setMaxReplyTokens(int value) {
     if (!save(kMaxReplyTokensKey, QString::number(value), QStringLiteral("Save reply length"))) return;
     maxReplyTokens_ = value;
     emit samplingChanged();
+}
+
+void SettingsController::setContextLength(int value) {
+    value = value <= 0 ? 0 : qBound(kMinContextLength, value, kMaxContextLength);
+    if (value == contextLength_) return;
+    if (!save(kContextLengthKey, value == 0 ? QString() : QString::number(value), QStringLiteral("Save context length")))
+        return;
+    contextLength_ = value;
+    emit contextLengthChanged();
 }
 
 void SettingsController::useModelSampling() {

@@ -1,5 +1,6 @@
 // SettingsController: the settings page's values, persisted in the settings table: the model folder (the
-// model controller loads it when it changes) and sampling, which follows the model's defaults until set.
+// model controller loads it when it changes), sampling, which follows the model's defaults until set, and the
+// context length the chat may fill (0: the loaded model's maximum).
 #pragma once
 
 #include "app/remote_settings.hpp"
@@ -21,6 +22,7 @@ class SettingsController : public QObject {
     Q_PROPERTY(bool samplingFromModel READ samplingFromModel NOTIFY samplingChanged)
     Q_PROPERTY(QString samplingNote READ samplingNote NOTIFY samplingChanged)
     Q_PROPERTY(int maxReplyTokens READ maxReplyTokens WRITE setMaxReplyTokens NOTIFY samplingChanged)
+    Q_PROPERTY(int contextLength READ contextLength WRITE setContextLength NOTIFY contextLengthChanged)
     Q_PROPERTY(fathom::app::RemoteSettings* remote READ remotePointer CONSTANT)  // local model or remote server
 
 public:
@@ -28,6 +30,9 @@ public:
     static constexpr const char* kTemperatureKey = "sampling.temperature";
     static constexpr const char* kTopPKey = "sampling.top_p";
     static constexpr const char* kMaxReplyTokensKey = "sampling.max_reply_tokens";
+    static constexpr const char* kContextLengthKey = "context.length";
+    static constexpr int kMinContextLength = 256;       // below this a question and a short reply barely fit
+    static constexpr int kMaxContextLength = 1 << 24;   // a sanity cap: the loaded model's maximum is the real bound
 
     explicit SettingsController(storage::SettingsStore& store, QObject* parent = nullptr);
 
@@ -48,6 +53,10 @@ public:
     void setTemperature(double value);
     void setTopP(double value);
     void setMaxReplyTokens(int value);
+    // The user's context length in tokens, or 0 for the loaded model's maximum (the model controller bounds it by
+    // that maximum). Values are kept within [kMinContextLength, kMaxContextLength]; 0 removes the setting.
+    int contextLength() const { return contextLength_; }
+    void setContextLength(int value);
     Q_INVOKABLE void useModelSampling();
 
     RemoteSettings& remote() { return remote_; }
@@ -58,6 +67,7 @@ signals:
     void modelFolderChanged();
     void modelFolderNoteChanged();
     void samplingChanged();
+    void contextLengthChanged();
     void settingsError(const QString& context, const QString& message);
 
 private:
@@ -71,6 +81,7 @@ private:
     double modelTemperature_ = 1.0, modelTopP_ = 1.0;
     bool haveModelDefaults_ = false;
     int maxReplyTokens_ = 512;
+    int contextLength_ = 0;
     RemoteSettings remote_;
 };
 

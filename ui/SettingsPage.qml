@@ -1,5 +1,6 @@
-// Settings: the model folder (a text field and a folder dialog, or the bundled demo model) and sampling
-// (temperature and top-p, following the model's defaults until changed). Budgets come later.
+// Settings: the model folder (a text field and a folder dialog, or the bundled demo model), sampling
+// (temperature and top-p, following the model's defaults until changed), reply and context length, the remote
+// server and the memory budgets.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Dialogs
@@ -173,6 +174,53 @@ Item {
                     onValueModified: settingsController.maxReplyTokens = value
                 }
                 Label { text: "tokens at most"; color: Theme.textMuted }
+                Label { text: "Context length"; color: Theme.text }
+                TextField {
+                    id: contextLengthField
+                    objectName: "contextLengthField"
+                    Accessible.name: "Context length in tokens"
+                    // Empty: the loaded model's maximum.
+                    text: settingsController.contextLength > 0 ? String(settingsController.contextLength) : ""
+                    placeholderText: modelController.maxContext > 0 ? modelController.maxContext + " (the model's maximum)"
+                                                                    : "the model's maximum"
+                    validator: IntValidator { bottom: 0; top: 16777216 }
+                    selectByMouse: true
+                    Layout.fillWidth: true
+                    onEditingFinished: {
+                        settingsController.contextLength = text.length > 0 ? parseInt(text) : 0
+                        text = Qt.binding(function() {
+                            return settingsController.contextLength > 0 ? String(settingsController.contextLength) : ""
+                        })
+                    }
+                }
+                Label { text: "tokens"; color: Theme.textMuted }
+                Label {
+                    objectName: "contextLengthNote"
+                    Layout.columnSpan: 3
+                    Layout.fillWidth: true
+                    wrapMode: Text.Wrap
+                    color: Theme.textMuted
+                    readonly property int chosen: settingsController.contextLength
+                    readonly property int maximum: modelController.maxContext
+                    text: chosen <= 0
+                          ? (maximum > 0 ? "The prompt, its documents and the reply may fill the model's whole context: "
+                                           + maximum + " tokens."
+                                         : "The loaded model's maximum; no model is loaded, so attached documents "
+                                           + "cannot be measured until one is or a length is set here.")
+                          : (maximum <= 0 ? "The prompt, its documents and the reply stop at " + chosen
+                                            + " tokens; a loaded model's maximum bounds it."
+                                          : chosen > maximum ? "Bounded by the model's maximum: " + maximum + " tokens."
+                                                             : "The prompt, its documents and the reply stop at " + chosen
+                                                               + " of the model's " + maximum + " tokens.")
+                }
+                Button {
+                    objectName: "useModelContextButton"
+                    text: "Use the model's maximum"
+                    flat: true
+                    visible: settingsController.contextLength > 0
+                    onClicked: settingsController.contextLength = 0
+                    Layout.columnSpan: 3
+                }
                 Button {
                     objectName: "useModelSamplingButton"
                     text: "Use the model's defaults"
