@@ -125,6 +125,21 @@ private slots:
             QCOMPARE(ui.context->conversations().idAt(0), kept);
             QCOMPARE(ui.context->conversations().rowOf(doomed), -1);
 
+            // The bar's × ends the window at once.
+            ui.window->show();
+            QVERIFY(QTest::qWaitForWindowExposed(ui.window));
+            storage::ConversationStore store(ui.context->database());
+            const qint64 closed = store.create_conversation("Closed with the cross").id;
+            store.append_message(message(closed, "user", "gone now?", 0));
+            ui.context->conversations().reload();
+            QVERIFY(ui.context->chat().deleteConversation(closed));
+            QTRY_VERIFY(ui.item("undoBar")->isVisible());
+            QTest::qWait(300);
+            QVERIFY(ui.click("undoBarCloseButton"));
+            QTRY_VERIFY(!ui.item("undoBar")->isVisible());
+            QCOMPARE(conversationRows(ui.context->database(), closed), 0);
+            QCOMPARE(rowsIn(ui.context->database(), "messages", "conversation_id", closed), 0);
+
             // Quitting inside the window deletes as asked (the default 8 s window has not ended).
             QCOMPARE(ui.context->chat().deletion().windowMs(), 8000);
             QVERIFY(ui.context->chat().deleteConversation(kept));
