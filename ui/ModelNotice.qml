@@ -33,11 +33,12 @@ Rectangle {
             text: notice.offerDemo
                   ? (modelController.demoModelAvailable
                      ? "<b>No model is loaded.</b> Try the bundled demo model: it is <b>untrained</b> (random weights), so its replies are noise, but every part of the chat works with it. "
-                       + "For real answers, download DeepSeek-V4-Flash and choose its folder in Settings \u203A Model folder."
+                       + "For real answers, download DeepSeek-V4-Flash and choose its folder in Settings \u203A Model folder, "
+                       + "or point Fathom at a V4 server (vLLM, SGLang) in Settings \u203A Replies come from."
                      : "<b>No model is loaded.</b> Choose a DeepSeek-V4 checkpoint folder (V4-Flash) in Settings \u203A Model folder. "
                        + "(The demo model was not found at " + modelController.demoModelFolder + "; scripts/setup-demo-model.sh creates it.)")
                   : "<b>Demo model:</b> untrained random weights, so the replies below are noise. "
-                    + "To chat for real, choose a DeepSeek-V4-Flash folder in Settings \u203A Model folder."
+                    + "To chat for real, choose a DeepSeek-V4-Flash folder in Settings \u203A Model folder, or a V4 server in Settings \u203A Replies come from."
         }
         Button {
             objectName: "loadDemoModelButton"

@@ -52,6 +52,7 @@ private slots:
         const QString offer = notice->property("text").toString();
         QVERIFY2(offer.contains(QStringLiteral("untrained")), qPrintable(offer));
         QVERIFY2(offer.contains(QStringLiteral("V4-Flash")) && offer.contains(QStringLiteral("Model folder")), qPrintable(offer));
+        QVERIFY2(offer.contains(QStringLiteral("server")), qPrintable(offer));  // and how to use a remote V4 server
         saveScreenshot(ui, QStringLiteral("first-run.png"));
 
         QSignalSpy progress(&ui.context->engine(), &fathom::app::EngineWorker::loadProgress);
