@@ -1,5 +1,6 @@
 #include "cpu/expert_batch.hpp"
 
+#include "cpu/fp4_bf16_rows.hpp"
 #include "cpu/linear_kernels.hpp"
 #include "cpu/quantize.hpp"
 #include "cpu/thread_pool.hpp"
@@ -32,17 +33,28 @@ struct TileRef {
 
 }  // namespace
 
-void run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit) {
+bool run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit, bool allow_bf16) {
     const LinearKernels& k = active_kernels();
     bool fused = k.fused_rows != nullptr;
     for (const auto& j : jobs)
         fused = fused && j.n <= kFusedMaxTokens && j.weights->w1.in % 32 == 0 && j.weights->w2.in % 32 == 0;
     if (!fused) {
         for (const auto& j : jobs) expert_forward(*j.weights, j.xs, j.row_weights, j.n, limit, j.out);
-        return;
+        return false;
     }
     const size_t J = jobs.size();
     std::vector<std::vector<float>> x_split(J), g(J), v(J), g_split(J), y(J);
+    // The BF16 dot-product path when the CPU has it and every input is exactly a bf16 (the FP8-rounded activations
+    // are): the same products, half the decoding work.
+    bool bf16 = allow_bf16 && fp4_bf16_available();
+    for (const auto& j : jobs)
+        bf16 = bf16 && j.weights->w1.format == WeightFormat::Fp4Group32 && j.weights->w2.format == WeightFormat::Fp4Group32 &&
+               j.weights->w3.format == WeightFormat::Fp4Group32 && j.weights->w1.in % 64 == 0 && j.weights->w2.in % 64 == 0;
+    std::vector<std::vector<uint16_t>> x_bf16(J), g_bf16(J);
+    for (size_t i = 0; bf16 && i < J; ++i) {
+        x_bf16[i].resize(static_cast<size_t>(jobs[i].n * jobs[i].weights->w1.in));
+        bf16 = split_to_bf16(jobs[i].xs, jobs[i].n, jobs[i].weights->w1.in, x_bf16[i].data());
+    }
     std::vector<TileRef> up, down;
     for (size_t i = 0; i < J; ++i) {
         const auto& j = jobs[i];
@@ -65,7 +77,8 @@ void run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit) {
             const auto& j = jobs[tr.job];
             const Weight& w = tr.matrix == 0 ? j.weights->w1 : j.weights->w3;
             float* dst = tr.matrix == 0 ? g[tr.job].data() : v[tr.job].data();
-            k.fused_rows(w, tr.r0, std::min(kRowTile, w.out - tr.r0), x_split[tr.job].data(), j.n, dst + tr.r0, w.out);
+            if (bf16) fp4_bf16_rows(w, tr.r0, std::min(kRowTile, w.out - tr.r0), x_bf16[tr.job].data(), j.n, dst + tr.r0, w.out);
+            else k.fused_rows(w, tr.r0, std::min(kRowTile, w.out - tr.r0), x_split[tr.job].data(), j.n, dst + tr.r0, w.out);
         }
     });
     for (size_t i = 0; i < J; ++i) {
@@ -83,12 +96,18 @@ void run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit) {
         }
         split_rows(g[i].data(), j.n, inter, g_split[i].data());
     }
+    bool g_bf16_ok = bf16;
+    for (size_t i = 0; g_bf16_ok && i < J; ++i) {
+        g_bf16[i].resize(static_cast<size_t>(jobs[i].n * jobs[i].weights->w1.out));
+        g_bf16_ok = split_to_bf16(g[i].data(), jobs[i].n, jobs[i].weights->w1.out, g_bf16[i].data());
+    }
     parallel_for(static_cast<int64_t>(down.size()), [&](int64_t b, int64_t e) {
         for (int64_t t = b; t < e; ++t) {
             const TileRef& tr = down[t];
             const auto& j = jobs[tr.job];
             const Weight& w = j.weights->w2;
-            k.fused_rows(w, tr.r0, std::min(kRowTile, w.out - tr.r0), g_split[tr.job].data(), j.n, y[tr.job].data() + tr.r0, w.out);
+            if (g_bf16_ok) fp4_bf16_rows(w, tr.r0, std::min(kRowTile, w.out - tr.r0), g_bf16[tr.job].data(), j.n, y[tr.job].data() + tr.r0, w.out);
+            else k.fused_rows(w, tr.r0, std::min(kRowTile, w.out - tr.r0), g_split[tr.job].data(), j.n, y[tr.job].data() + tr.r0, w.out);
         }
     });
     for (size_t i = 0; i < J; ++i) {
@@ -96,6 +115,7 @@ void run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit) {
         const int64_t n = j.n * j.weights->w2.out;
         for (int64_t c = 0; c < n; ++c) j.out[c] += y[i][c];
     }
+    return bf16 && g_bf16_ok;
 }
 
 void run_moe_batched(const std::vector<ExpertWeights>& routed, const std::vector<ExpertWeights>& shared, const Routing& r,

@@ -17,8 +17,11 @@ struct ExpertJob {
     float* out = nullptr;               // [n, d], accumulated into
 };
 
-// out += row weight * expert(xs) for every job, exactly as expert_forward computes each (same roundings).
-void run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit);
+// out += row weight * expert(xs) for every job, as expert_forward computes each (same roundings). Where the CPU has
+// AVX-512 BF16, every expert is FP4 and the inputs are exact bf16 values (FP8-rounded activations are), the dot
+// products run in BF16 (exact products; the fp32 sums in another order); `allow_bf16` false keeps the fp32 path,
+// bit-identical to expert_forward. Returns whether the BF16 path ran.
+bool run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit, bool allow_bf16 = true);
 
 // The whole MoE of one block: y [T, d] += the routed experts (summed in expert order, as run_routed_experts does)
 // and the shared experts, all in one batch; bit-identical to run_routed_experts then run_shared_expert.

@@ -5,6 +5,7 @@
 #include "benchmark.hpp"
 
 #include "cpu/expert_batch.hpp"
+#include "cpu/quantize.hpp"
 #include "fathom/error.hpp"
 
 #include <chrono>
@@ -62,8 +63,10 @@ int run(const std::vector<std::string>& args) {
     for (auto& x : xs) {
         x.resize(static_cast<size_t>(d));
         for (auto& v : x) v = normal(rng);
+        cpu::fp8_round_trip(x.data(), d, cpu::kActivationBlock);  // expert inputs are FP8-rounded in the model
     }
     const float one = 1.0f;
+    bool bf16 = false;
     auto step = [&](int64_t s) {
         std::vector<cpu::ExpertJob> jobs;
         for (int64_t j = 0; j < k; ++j) {
@@ -71,16 +74,16 @@ int run(const std::vector<std::string>& args) {
             // Walk the pool so every batch reads experts that left the caches since their last use.
             jobs.push_back({&pool[static_cast<size_t>((s * k + j) % experts)].w, xs[j].data(), &one, 1, outs[j].data()});
         }
-        cpu::run_expert_jobs(jobs, 10.0f);
+        bf16 = cpu::run_expert_jobs(jobs, 10.0f);
     };
     for (int64_t s = 0; s < 4; ++s) step(s);
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t s = 0; s < steps; ++s) step(s);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double rate = steps * k * expert_bytes / secs / 1e9;
-    std::printf("cpu-experts: %.3f ms per batch of %lld experts, %.1f GB/s of weights; host read bandwidth %.1f GB/s "
+    std::printf("cpu-experts: %s dot products; %.3f ms per batch of %lld experts, %.1f GB/s of weights; host read bandwidth %.1f GB/s "
                 "(%d threads): %.2fx the floor's time\n",
-                secs / steps * 1e3, static_cast<long long>(k), rate, bw.best_gb_per_s, bw.threads, bw.best_gb_per_s / rate);
+                bf16 ? "BF16" : "fp32", secs / steps * 1e3, static_cast<long long>(k), rate, bw.best_gb_per_s, bw.threads, bw.best_gb_per_s / rate);
     return 0;
 }
 

@@ -1,5 +1,7 @@
 // The batched CPU expert runs (all experts' matrices in two parallel sweeps) against expert_forward one by one.
 #include "cpu/expert_batch.hpp"
+#include "cpu/fp4_bf16_rows.hpp"
+#include "cpu/quantize.hpp"
 #include "random_weights.hpp"
 #include "unit.hpp"
 
@@ -33,7 +35,7 @@ void check_against_one_by_one(WeightFormat f, int64_t d, int64_t inter, std::vec
     }
     for (size_t i = 0; i < rows_per_job.size(); ++i)
         jobs.push_back({&experts[i], xs[i].data(), ws[i].data(), rows_per_job[i], batched[i].data()});
-    run_expert_jobs(jobs, 7.0f);
+    run_expert_jobs(jobs, 7.0f, /*allow_bf16=*/false);
     for (size_t i = 0; i < rows_per_job.size(); ++i)
         expert_forward(experts[i], xs[i].data(), ws[i].data(), rows_per_job[i], 7.0f, single[i].data());
     size_t mismatches = 0;
@@ -86,6 +88,53 @@ TEST("a block's MoE in one batch equals routed then shared experts one by one, b
         for (size_t i = 0; i < a.size(); ++i) mismatches += a[i] != b[i];
         CHECK_EQ(mismatches, size_t{0});
     }
+}
+
+TEST("BF16 dot products on FP8-rounded inputs agree with the fp32 path (and run where the CPU has them)") {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    const int64_t d = 256, inter = 128;
+    std::vector<unit::OwnedWeight> owned;
+    std::vector<ExpertWeights> experts;
+    const std::vector<int64_t> rows{1, 4, 2};
+    for (size_t i = 0; i < rows.size(); ++i) {
+        owned.push_back(unit::random_weight(WeightFormat::Fp4Group32, inter, d, rng));
+        owned.push_back(unit::random_weight(WeightFormat::Fp4Group32, d, inter, rng));
+        owned.push_back(unit::random_weight(WeightFormat::Fp4Group32, inter, d, rng));
+    }
+    for (size_t i = 0; i < rows.size(); ++i) experts.push_back({owned[3 * i].w, owned[3 * i + 1].w, owned[3 * i + 2].w});
+    std::vector<std::vector<float>> xs, ws, fast, plain;
+    for (int64_t n : rows) {
+        xs.emplace_back(static_cast<size_t>(n * d));
+        for (auto& x : xs.back()) x = normal(rng);
+        fp8_round_trip(xs.back().data(), n * d, kActivationBlock);  // as the model's expert inputs are
+        ws.emplace_back(static_cast<size_t>(n), 0.8f);
+        fast.emplace_back(static_cast<size_t>(n * d), 0.0f);
+        plain.emplace_back(static_cast<size_t>(n * d), 0.0f);
+    }
+    std::vector<ExpertJob> a, b;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        a.push_back({&experts[i], xs[i].data(), ws[i].data(), rows[i], fast[i].data()});
+        b.push_back({&experts[i], xs[i].data(), ws[i].data(), rows[i], plain[i].data()});
+    }
+    const bool ran = run_expert_jobs(a, 7.0f, true);
+    CHECK(!run_expert_jobs(b, 7.0f, false));
+    CHECK_EQ(ran, fp4_bf16_available());
+    std::printf("  BF16 path %s on this CPU\n", ran ? "ran" : "is not available");
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < rows.size(); ++i)
+        for (size_t c = 0; c < fast[i].size(); ++c) {
+            worst = std::max(worst, static_cast<double>(std::abs(fast[i][c] - plain[i][c])));
+            scale = std::max(scale, static_cast<double>(std::abs(plain[i][c])));
+        }
+    std::printf("  largest difference %.3g against values up to %.3g\n", worst, scale);
+    CHECK(scale > 0);
+    CHECK(worst <= 1e-4 * scale);
+
+    // An input that is not exactly a bf16 is never rounded to one: the fp32 path runs instead.
+    std::vector<float> odd(static_cast<size_t>(d), 1.0f + 1.0f / 1024.0f);
+    std::vector<uint16_t> tmp(static_cast<size_t>(d));
+    CHECK(!split_to_bf16(odd.data(), 1, d, tmp.data()));
 }
 
 UNIT_MAIN()
