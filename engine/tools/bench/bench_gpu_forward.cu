@@ -4,6 +4,7 @@
 #include "bench_common.hpp"
 #include "benchmark.hpp"
 #include "forward_bytes.hpp"
+#include "gpu_bandwidth.cuh"
 
 #include "cuda/cuda_backend.hpp"
 #include "cuda/device_buffer.hpp"
@@ -20,31 +21,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-double hbm_bandwidth() {
-    const size_t bytes = size_t{2} << 30;
-    cuda::DeviceBuffer a(bytes), b(bytes);
-    FATHOM_CUDA_CHECK(cudaMemset(a.as<uint8_t>(), 1, bytes));
-    cudaEvent_t e0, e1;
-    FATHOM_CUDA_CHECK(cudaEventCreate(&e0));
-    FATHOM_CUDA_CHECK(cudaEventCreate(&e1));
-    float best = 1e9f;
-    for (int i = 0; i < 6; ++i) {
-        FATHOM_CUDA_CHECK(cudaEventRecord(e0));
-        FATHOM_CUDA_CHECK(cudaMemcpy(b.as<uint8_t>(), a.as<uint8_t>(), bytes, cudaMemcpyDeviceToDevice));
-        FATHOM_CUDA_CHECK(cudaEventRecord(e1));
-        FATHOM_CUDA_CHECK(cudaEventSynchronize(e1));
-        float ms;
-        FATHOM_CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
-        if (i > 0) best = std::min(best, ms);
-    }
-    return 2.0 * bytes / (best * 1e-3) / 1e9;
-}
 
 int run(const std::vector<std::string>& args) {
     const auto dir = flag_value(args, "--model");
     if (!dir) throw Error("usage: fathom-bench gpu-forward --model DIR [--chunk N] [--contexts 1024,8192,32768]");
     const auto chunk = static_cast<int64_t>(positive_number_flag(args, "--chunk", 1024));
-    const double hbm = hbm_bandwidth();
+    const double hbm = hbm_bandwidth_gb_per_s();
 
     auto t0 = Clock::now();
     runtime::Model model(Checkpoint::open(*dir));

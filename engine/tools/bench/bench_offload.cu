@@ -5,6 +5,7 @@
 #include "bench_common.hpp"
 #include "benchmark.hpp"
 #include "forward_bytes.hpp"
+#include "gpu_bandwidth.cuh"
 
 #include "cuda/cuda_backend.hpp"
 #include "cuda/device_buffer.hpp"
@@ -22,37 +23,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double pcie_h2d_bandwidth() {
-    const size_t bytes = size_t{1} << 30;
-    void* host = nullptr;
-    FATHOM_CUDA_CHECK(cudaHostAlloc(&host, bytes, cudaHostAllocDefault));
-    std::fill_n(static_cast<uint8_t*>(host), bytes, uint8_t{1});
-    cuda::DeviceBuffer dev(bytes);
-    double best = 1e9;
-    for (int i = 0; i < 5; ++i) {
-        const auto t0 = Clock::now();
-        FATHOM_CUDA_CHECK(cudaMemcpy(dev.as<uint8_t>(), host, bytes, cudaMemcpyHostToDevice));
-        best = std::min(best, since(t0));
-    }
-    cudaFreeHost(host);
-    return bytes / best / 1e9;
-}
-
-double hbm_bandwidth() {
-    const size_t bytes = size_t{2} << 30;
-    cuda::DeviceBuffer a(bytes), b(bytes);
-    FATHOM_CUDA_CHECK(cudaMemset(a.as<uint8_t>(), 1, bytes));
-    double best = 1e9;
-    for (int i = 0; i < 5; ++i) {
-        FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
-        const auto t0 = Clock::now();
-        FATHOM_CUDA_CHECK(cudaMemcpy(b.as<uint8_t>(), a.as<uint8_t>(), bytes, cudaMemcpyDeviceToDevice));
-        FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
-        best = std::min(best, since(t0));
-    }
-    return 2.0 * bytes / best / 1e9;
-}
 
 std::vector<double> parse_list(const std::string& s) {
     std::vector<double> v;
@@ -126,7 +96,7 @@ int run(const std::vector<std::string>& args) {
     const bool pinned = flag_value(args, "--host-experts").value_or("pinned") != "mapped";
     const int decode_steps = static_cast<int>(positive_number_flag(args, "--steps", 32));
 
-    const double pcie = pcie_h2d_bandwidth(), hbm = hbm_bandwidth();
+    const double pcie = pcie_h2d_bandwidth_gb_per_s(), hbm = hbm_bandwidth_gb_per_s();
     const ReadBandwidth dram = measure_read_bandwidth(size_t{4} << 30);
     runtime::Model model(Checkpoint::open(*dir));
     const auto& c = model.config();
