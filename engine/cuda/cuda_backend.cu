@@ -121,7 +121,6 @@ private:
     std::unique_ptr<MoeOffload> offload_;
     uint64_t dense_bytes_ = 0;
     mutable PinnedUploader uploads_;
-    mutable DeviceBuffer iota_, ones_;  // 0, 1, 2, ... and 1.0f rows for the shared experts, grown on demand
 };
 
 CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& offload) : m_(m), c_(m.config()) {
@@ -303,9 +302,9 @@ DeviceBuffer rounded_copy(const float* x, int64_t rows, int64_t n) {
     return q;
 }
 
-DeviceBuffer project(const DeviceWeight& w, const float* x, int64_t T) {
+DeviceBuffer project(const DeviceWeight& w, const float* x, int64_t T, LinearInput input = LinearInput::Plain) {
     DeviceBuffer y(static_cast<size_t>(T * w.view().out) * 4);
-    linear(w.view(), x, T, y.as<float>());
+    linear(w.view(), x, T, y.as<float>(), nullptr, input);
     return y;
 }
 
@@ -376,13 +375,13 @@ void CudaBackend::attention(const DeviceBlock& b, CudaCache& cache, const float*
     auto dpos = uploads_.upload(std::span<const int64_t>(positions.data(), positions.size()));
 
     auto xq = rounded_copy(x, T, d);
-    auto qr = project(b.wq_a, xq.as<float>(), T);
+    auto qr = project(b.wq_a, xq.as<float>(), T, LinearInput::Fp8Rounded);
     rms_norm_rows(qr.as<float>(), b.q_norm.as<float>(), T, c_.q_lora_rank, eps);
     auto qr_q = rounded_copy(qr.as<float>(), T, c_.q_lora_rank);
-    auto q = project(b.wq_b, qr_q.as<float>(), T);
+    auto q = project(b.wq_b, qr_q.as<float>(), T, LinearInput::Fp8Rounded);
     rms_norm_rows(q.as<float>(), nullptr, T * H, D, eps);
     rope_rows(q.as<float>(), T, H, D, D - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), false);
-    auto kv = project(b.wkv, xq.as<float>(), T);
+    auto kv = project(b.wkv, xq.as<float>(), T, LinearInput::Fp8Rounded);
     rms_norm_rows(kv.as<float>(), b.kv_norm.as<float>(), T, D, eps);
     rope_rows(kv.as<float>(), T, 1, D, D - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), false);
     fp8_round_rows(kv.as<float>(), T, D, D - r, 64);
@@ -397,7 +396,7 @@ void CudaBackend::attention(const DeviceBlock& b, CudaCache& cache, const float*
     if (b.has_indexer) {
         compress(b.index_comp, cache.index, x, T, pos0, b.freqs, true, tracing ? &trace->indexer_keys : nullptr);
         const int64_t IH = c_.index_n_heads, ID = c_.index_head_dim;
-        auto iq = project(b.index_wq_b, qr_q.as<float>(), T);
+        auto iq = project(b.index_wq_b, qr_q.as<float>(), T, LinearInput::Fp8Rounded);
         rope_rows(iq.as<float>(), T, IH, ID, ID - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), false);
         hadamard_fp4_rows(iq.as<float>(), T * IH, ID);
         auto iw = project(b.index_weights_proj, x, T);
@@ -431,7 +430,7 @@ void CudaBackend::attention(const DeviceBlock& b, CudaCache& cache, const float*
         FATHOM_CUDA_CHECK(cudaMemcpy2D(lo.as<float>() + g * OL, G * OL * 4, gout.as<float>(), OL * 4, OL * 4, T, cudaMemcpyDeviceToDevice));
     }
     fp8_round_rows(lo.as<float>(), T, G * OL, G * OL, 128);
-    linear(b.wo_b.view(), lo.as<float>(), T, out);
+    linear(b.wo_b.view(), lo.as<float>(), T, out, nullptr, LinearInput::Fp8Rounded);
 }
 
 void CudaBackend::moe(const DeviceBlock& b, const float* x, const DeviceBuffer& tokens, int64_t T, float* out, BlockTrace* trace) const {
@@ -449,17 +448,9 @@ void CudaBackend::moe(const DeviceBlock& b, const float* x, const DeviceBuffer& 
     if (trace && trace->enabled) trace->experts.insert(trace->experts.end(), he.begin(), he.end());
     auto xq = rounded_copy(x, T, d);
     FATHOM_CUDA_CHECK(cudaMemset(out, 0, static_cast<size_t>(T * d) * 4));
-    offload_->run(block_index(b), xq.as<float>(), T, he, hw, out);
-    if (iota_.bytes() < static_cast<size_t>(T) * 4) {
-        std::vector<int32_t> all(static_cast<size_t>(T));
-        for (int64_t t = 0; t < T; ++t) all[t] = static_cast<int32_t>(t);
-        iota_ = DeviceBuffer::from(std::span<const int32_t>(all.data(), all.size()));
-        const std::vector<float> ones(static_cast<size_t>(T), 1.0f);
-        ones_ = DeviceBuffer::from(std::span<const float>(ones.data(), ones.size()));
-    }
-    const float limit = static_cast<float>(c_.swiglu_limit);
-    for (const auto& e : b.shared)
-        gpu_expert_forward({e.w1.view(), e.w2.view(), e.w3.view()}, xq.as<float>(), iota_.as<int32_t>(), ones_.as<float>(), T, d, limit, out);
+    std::vector<std::array<DeviceWeightView, 3>> shared;
+    for (const auto& e : b.shared) shared.push_back({e.w1.view(), e.w2.view(), e.w3.view()});
+    offload_->run(block_index(b), xq.as<float>(), T, he, hw, shared, out);
 }
 
 std::vector<float> download_floats(const DeviceBuffer& b, size_t count) {

@@ -37,7 +37,7 @@ __device__ float block_reduce(float v, float* scratch) {
 
 __device__ float sigmoidf(float v) { return 1.0f / (1.0f + expf(-v)); }
 
-constexpr int kMaxHc = 8;
+constexpr int kMaxHc = 5;  // hc*hc cells fit one warp
 
 __global__ void hc_pre_kernel(const float* h, const float* mixes, const float* base, const float* scale, int64_t hc,
                               int64_t d, int64_t iters, float hc_eps, float norm_eps, float* mix_out, float* x) {
@@ -48,38 +48,40 @@ __global__ void hc_pre_kernel(const float* h, const float* mixes, const float* b
     float ss = 0.0f;
     for (int64_t i = threadIdx.x; i < n; i += blockDim.x) ss += ht[i] * ht[i];
     ss = block_reduce<false>(ss, scratch);
-    if (threadIdx.x == 0) {
+    // Warp 0 builds the mixes: lane j*hc+k holds comb[j][k] (hc*hc <= 32); row and column sums read the cells
+    // through shuffles in index order, so the sums are the CPU twin's.
+    if (threadIdx.x < 32) {
+        const int lane = static_cast<int>(threadIdx.x), H = static_cast<int>(hc), cells = H * H;
         const float r = rsqrtf(ss / static_cast<float>(n) + norm_eps);
         const float* m = mixes + t * (2 + hc) * hc;
-        float c[kMaxHc * kMaxHc];
-        for (int i = 0; i < hc; ++i) {
-            mix[i] = sigmoidf(m[i] * r * scale[0] + base[i]) + hc_eps;
-            mix[hc + i] = 2.0f * sigmoidf(m[hc + i] * r * scale[1] + base[hc + i]);
-            pre[i] = mix[i];
+        if (lane < H) {
+            mix[lane] = sigmoidf(m[lane] * r * scale[0] + base[lane]) + hc_eps;
+            mix[H + lane] = 2.0f * sigmoidf(m[H + lane] * r * scale[1] + base[H + lane]);
+            pre[lane] = mix[lane];
         }
-        for (int i = 0; i < hc * hc; ++i) c[i] = m[2 * hc + i] * r * scale[2] + base[2 * hc + i];
-        for (int j = 0; j < hc; ++j) {
-            float mx = c[j * hc];
-            for (int k = 1; k < hc; ++k) mx = fmaxf(mx, c[j * hc + k]);
-            float sum = 0.0f;
-            for (int k = 0; k < hc; ++k) sum += (c[j * hc + k] = expf(c[j * hc + k] - mx));
-            for (int k = 0; k < hc; ++k) c[j * hc + k] = c[j * hc + k] / sum + hc_eps;
-        }
+        const int j = lane / H, k = lane % H;
+        float c = lane < cells ? m[2 * H + lane] * r * scale[2] + base[2 * H + lane] : 0.0f;
+        auto row_cell = [&](float v, int kk) { return __shfl_sync(0xffffffffu, v, (j * H + kk) & 31); };
+        auto col_cell = [&](float v, int jj) { return __shfl_sync(0xffffffffu, v, (jj * H + k) & 31); };
+        float mx = row_cell(c, 0);
+        for (int kk = 1; kk < H; ++kk) mx = fmaxf(mx, row_cell(c, kk));
+        const float e = lane < cells ? expf(c - mx) : 0.0f;
+        float sum = 0.0f;
+        for (int kk = 0; kk < H; ++kk) sum += row_cell(e, kk);
+        c = e / sum + hc_eps;
         for (int it = 0; it < iters; ++it) {
-            if (it > 0)
-                for (int j = 0; j < hc; ++j) {
-                    float sum = 0.0f;
-                    for (int k = 0; k < hc; ++k) sum += c[j * hc + k];
-                    for (int k = 0; k < hc; ++k) c[j * hc + k] /= (sum + hc_eps);
-                }
-            for (int k = 0; k < hc; ++k) {
-                float sum = 0.0f;
-                for (int j = 0; j < hc; ++j) sum += c[j * hc + k];
-                for (int j = 0; j < hc; ++j) c[j * hc + k] /= (sum + hc_eps);
+            if (it > 0) {
+                sum = 0.0f;
+                for (int kk = 0; kk < H; ++kk) sum += row_cell(c, kk);
+                c /= (sum + hc_eps);
             }
+            sum = 0.0f;
+            for (int jj = 0; jj < H; ++jj) sum += col_cell(c, jj);
+            c /= (sum + hc_eps);
         }
-        for (int i = 0; i < hc * hc; ++i) mix[2 * hc + i] = c[i];
-        for (int i = 0; i < 2 * hc + hc * hc; ++i) mix_out[t * (2 * hc + hc * hc) + i] = mix[i];
+        if (lane < cells) mix[2 * H + lane] = c;
+        __syncwarp();
+        for (int i = lane; i < 2 * H + cells; i += 32) mix_out[t * (2 * hc + hc * hc) + i] = mix[i];
     }
     __syncthreads();
     for (int64_t e = threadIdx.x; e < d; e += blockDim.x) {
@@ -138,6 +140,10 @@ __device__ const float* attn_row(const AttnArgs& a, int64_t p, int64_t n_window,
     return a.compressed + k * a.D;
 }
 
+constexpr int kAttnThreads = 256, kAttnWarps = kAttnThreads / 32, kMaxHeadDimPerLane = 32;  // head_dim <= 1024
+
+// One block per (token, head). Scores: each warp takes every kAttnWarps-th row. Output: each warp sums its rows'
+// weighted values for the whole head (lane-strided dims in registers), then the warps' partial sums are added.
 __global__ void sink_attention_kernel(AttnArgs a) {
     extern __shared__ float smem[];
     __shared__ float scratch[32];
@@ -151,12 +157,13 @@ __global__ void sink_attention_kernel(AttnArgs a) {
     }
     const int64_t n = n_window + n_comp;
     float* qs = smem;
-    float* s = smem + a.D;
+    float* partial = smem + a.D;              // [kAttnWarps][D]
+    float* s = partial + kAttnWarps * a.D;    // [n]
     const float* q = a.q + (t * a.H + hh) * a.D;
     for (int64_t i = threadIdx.x; i < a.D; i += blockDim.x) qs[i] = q[i];
     __syncthreads();
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, warps = blockDim.x / 32;
-    for (int64_t j = warp; j < n; j += warps) {
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    for (int64_t j = warp; j < n; j += kAttnWarps) {
         const float* row = attn_row(a, p, n_window, j, t);
         float acc = 0.0f;
         for (int64_t i = lane; i < a.D; i += 32) acc += qs[i] * row[i];
@@ -171,11 +178,26 @@ __global__ void sink_attention_kernel(AttnArgs a) {
     for (int64_t j = threadIdx.x; j < n; j += blockDim.x) sum += (s[j] = expf(s[j] - mx));
     sum = block_reduce<false>(sum, scratch);
     const float denom = sum + expf(a.sinks[hh] - mx);
+    const int per_lane = static_cast<int>((a.D + 31) / 32);
+    float acc[kMaxHeadDimPerLane];
+#pragma unroll
+    for (int k = 0; k < kMaxHeadDimPerLane; ++k) acc[k] = 0.0f;
+    for (int64_t j = warp; j < n; j += kAttnWarps) {
+        const float* row = attn_row(a, p, n_window, j, t);
+        const float w = s[j];
+#pragma unroll
+        for (int k = 0; k < kMaxHeadDimPerLane; ++k)
+            if (k < per_lane && lane + 32 * k < a.D) acc[k] += w * row[lane + 32 * k];
+    }
+#pragma unroll
+    for (int k = 0; k < kMaxHeadDimPerLane; ++k)
+        if (k < per_lane && lane + 32 * k < a.D) partial[warp * a.D + lane + 32 * k] = acc[k];
+    __syncthreads();
     float* o = a.out + (t * a.H + hh) * a.D;
     for (int64_t i = threadIdx.x; i < a.D; i += blockDim.x) {
-        float acc = 0.0f;
-        for (int64_t j = 0; j < n; ++j) acc += s[j] * attn_row(a, p, n_window, j, t)[i];
-        o[i] = acc / denom;
+        float v = 0.0f;
+        for (int w = 0; w < kAttnWarps; ++w) v += partial[w * a.D + i];
+        o[i] = v / denom;
     }
 }
 
@@ -256,37 +278,59 @@ __global__ void iota_rows_kernel(int32_t* idx, int64_t T, int64_t n) {
     if (i < T * n) idx[i] = static_cast<int32_t>(i % n);
 }
 
+constexpr int kRouteWarps = 4;
+
+// One warp per token: the lanes score every expert (lane-strided) into shared memory, then k rounds of a warp
+// argmax over the experts not yet taken (ties to the lower index, as the CPU twin's scan); weights from the chosen
+// experts' scores summed in choice order.
 __global__ void moe_route_kernel(const float* u, const float* bias, const int64_t* tid2eid, const int64_t* tokens,
                                  int64_t T, int64_t E, int64_t k, float scaling, int32_t* experts, float* weights) {
-    const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    extern __shared__ float route_smem[];
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int64_t t = static_cast<int64_t>(blockIdx.x) * kRouteWarps + warp;
     if (t >= T) return;
-    auto score = [&](int64_t e) {
+    float* score = route_smem + static_cast<int64_t>(warp) * 2 * E;
+    float* biased = score + E;
+    for (int64_t e = lane; e < E; e += 32) {
         const float v = u[t * E + e];
-        return sqrtf(v > 20.0f ? v : log1pf(expf(v)));
-    };
+        score[e] = sqrtf(v > 20.0f ? v : log1pf(expf(v)));
+        if (!tid2eid) biased[e] = bias ? score[e] + bias[e] : score[e];  // hash-routed layers have no bias
+    }
+    __syncwarp();
     int32_t* chosen = experts + t * k;
     for (int64_t j = 0; j < k; ++j) {
         if (tid2eid) {
-            chosen[j] = static_cast<int32_t>(tid2eid[tokens[t] * k + j]);
+            if (lane == 0) chosen[j] = static_cast<int32_t>(tid2eid[tokens[t] * k + j]);
             continue;
         }
-        int32_t best = -1;
+        int64_t best = -1;
         float best_v = -INFINITY;
-        for (int64_t e = 0; e < E; ++e) {
+        for (int64_t e = lane; e < E; e += 32) {
             bool taken = false;
             for (int64_t i = 0; i < j; ++i) taken |= chosen[i] == e;
-            if (taken) continue;
-            const float v = score(e) + bias[e];
-            if (best < 0 || v > best_v) {
-                best = static_cast<int32_t>(e);
-                best_v = v;
+            if (!taken && (best < 0 || biased[e] > best_v)) {
+                best = e;
+                best_v = biased[e];
             }
         }
-        chosen[j] = best;
+        for (int d = 16; d > 0; d >>= 1) {
+            const float ov = __shfl_xor_sync(0xffffffffu, best_v, d);
+            const int64_t oi = __shfl_xor_sync(0xffffffffu, best, d);
+            const bool other_better = oi >= 0 && (best < 0 || ov > best_v || (ov == best_v && oi < best));
+            if (other_better) {
+                best = oi;
+                best_v = ov;
+            }
+        }
+        if (lane == 0) chosen[j] = static_cast<int32_t>(best);
+        __syncwarp();
     }
-    float sum = 0.0f;
-    for (int64_t j = 0; j < k; ++j) sum += score(chosen[j]);
-    for (int64_t j = 0; j < k; ++j) weights[t * k + j] = score(chosen[j]) / sum * scaling;
+    __syncwarp();
+    if (lane == 0) {
+        float sum = 0.0f;
+        for (int64_t j = 0; j < k; ++j) sum += score[chosen[j]];
+        for (int64_t j = 0; j < k; ++j) weights[t * k + j] = score[chosen[j]] / sum * scaling;
+    }
 }
 
 __global__ void swiglu_kernel(float* g, const float* v, const float* weight, int64_t n, int64_t inter, float limit) {
@@ -320,8 +364,8 @@ unsigned blocks_for(int64_t n, int threads = 256) { return static_cast<unsigned>
 
 void hc_pre_finish(const float* h, const float* mixes, const float* base, const float* scale, int64_t T, int64_t hc,
                    int64_t d, int64_t iters, float hc_eps, float norm_eps, float* mix_out, float* x, cudaStream_t s) {
-    if (hc > kMaxHc) throw Error("hc_mult above 8 is not supported on the GPU");
-    hc_pre_kernel<<<static_cast<unsigned>(T), 256, 0, s>>>(h, mixes, base, scale, hc, d, iters, hc_eps, norm_eps, mix_out, x);
+    if (hc > kMaxHc) throw Error("hc_mult above " + std::to_string(kMaxHc) + " is not supported on the GPU");
+    hc_pre_kernel<<<static_cast<unsigned>(T), T <= 64 ? 1024 : 256, 0, s>>>(h, mixes, base, scale, hc, d, iters, hc_eps, norm_eps, mix_out, x);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 
@@ -332,7 +376,8 @@ void hc_post(const float* mix, const float* y, const float* h, int64_t T, int64_
 
 void hc_head_finish(const float* h, const float* mixes, const float* base, const float* scale, int64_t T, int64_t hc,
                     int64_t d, float hc_eps, float norm_eps, float* x, cudaStream_t s) {
-    hc_head_kernel<<<static_cast<unsigned>(T), 256, 0, s>>>(h, mixes, base, scale, hc, d, hc_eps, norm_eps, x);
+    if (hc > kMaxHc) throw Error("hc_mult above " + std::to_string(kMaxHc) + " is not supported on the GPU");
+    hc_head_kernel<<<static_cast<unsigned>(T), T <= 64 ? 1024 : 256, 0, s>>>(h, mixes, base, scale, hc, d, hc_eps, norm_eps, x);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 
@@ -340,11 +385,12 @@ void sink_attention(const float* q, const float* chunk_kv, const float* ring, co
                     const int32_t* select, int64_t topk, int64_t ratio, const float* sinks, int64_t T, int64_t pos0,
                     int64_t H, int64_t D, int64_t W, float scale, float* out, cudaStream_t s) {
     const int64_t max_comp = select ? topk : (ratio > 0 ? (pos0 + T) / ratio : 0);
-    const size_t smem = static_cast<size_t>(D + W + max_comp) * sizeof(float);
+    if (D > 32 * kMaxHeadDimPerLane) throw Error("GPU attention: head_dim " + std::to_string(D) + " above " + std::to_string(32 * kMaxHeadDimPerLane));
+    const size_t smem = static_cast<size_t>(D + kAttnWarps * D + W + max_comp) * sizeof(float);
     if (smem > 200 * 1024) throw Error("GPU attention: " + std::to_string(max_comp) + " compressed rows exceed the shared-memory plan");
     if (smem > 48 * 1024) FATHOM_CUDA_CHECK(cudaFuncSetAttribute(sink_attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
     AttnArgs a{q, chunk_kv, ring, compressed, sinks, select, topk, ratio, pos0, H, D, W, scale, out};
-    sink_attention_kernel<<<dim3(static_cast<unsigned>(T), static_cast<unsigned>(H)), 128, smem, s>>>(a);
+    sink_attention_kernel<<<dim3(static_cast<unsigned>(T), static_cast<unsigned>(H)), kAttnThreads, smem, s>>>(a);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 
@@ -395,7 +441,9 @@ void topk_rows(const float* scores, int64_t T, int64_t n, int64_t k, int64_t pos
 
 void moe_route(const float* u, const float* bias, const int64_t* tid2eid, const int64_t* tokens, int64_t T, int64_t E,
                int64_t k, float routed_scaling, int32_t* experts, float* weights, cudaStream_t s) {
-    moe_route_kernel<<<blocks_for(T, 128), 128, 0, s>>>(u, bias, tid2eid, tokens, T, E, k, routed_scaling, experts, weights);
+    const size_t smem = static_cast<size_t>(kRouteWarps) * 2 * static_cast<size_t>(E) * sizeof(float);
+    if (smem > 48 * 1024) throw Error("GPU router: " + std::to_string(E) + " experts exceed the shared-memory plan");
+    moe_route_kernel<<<blocks_for(T, kRouteWarps), kRouteWarps * 32, smem, s>>>(u, bias, tid2eid, tokens, T, E, k, routed_scaling, experts, weights);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 

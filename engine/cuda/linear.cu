@@ -1,6 +1,12 @@
 #include "cuda/linear.cuh"
+#include "cuda/device_buffer.hpp"
+#include "cuda/weight_decode.cuh"
+
+#include <cuda_fp8.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 
 namespace fathom::cuda {
 
@@ -8,127 +14,71 @@ namespace {
 
 constexpr int kMaxGemvTokens = 8;
 
-__device__ __forceinline__ float e8m0(uint8_t b) { return b == 0 ? 5.877471754e-39f : __uint_as_float(static_cast<uint32_t>(b) << 23); }
-
-// Decoding by building the fp32 bit pattern: a table in local memory or ldexpf costs more than the bytes' load.
-__device__ __forceinline__ float fp8_e4m3(uint32_t b) {
-    const uint32_t e = (b >> 3) & 0xf, m = b & 7;
-    const float normal = __uint_as_float(((e + 120u) << 23) | (m << 20));
-    const float v = e == 0 ? static_cast<float>(m) * 0.001953125f : normal;  // subnormal: m * 2^-9
-    return (b & 0x80) ? -v : v;
-}
-
-__device__ __forceinline__ float fp4_e2m1(uint32_t code) {
-    const uint32_t e = (code >> 1) & 3, m = code & 1;
-    const uint32_t bits = e ? (((e + 126u) << 23) | (m << 22)) : (m ? 0x3f000000u : 0u);  // e == 0: 0 or 0.5
-    return __uint_as_float(bits | ((code & 8u) << 28));
-}
-
-// Element (o, i) of the weight, o counted from the view's first row.
-__device__ __forceinline__ float weight_at(const DeviceWeightView& w, int64_t o, int64_t i) {
-    o += w.row0;
-    switch (w.format) {
-        case cpu::WeightFormat::Fp8Block128:
-            return fp8_e4m3(w.data[o * w.in + i]) * e8m0(w.scale[(o / 128) * w.scale_cols + i / 128]);
-        case cpu::WeightFormat::Fp4Group32: {
-            const uint8_t b = w.data[o * (w.in / 2) + i / 2];
-            return fp4_e2m1((i & 1) ? (b >> 4) : (b & 0xf)) * e8m0(w.scale[o * w.scale_cols + i / 32]);
-        }
-        case cpu::WeightFormat::Bf16: {
-            const uint16_t h = reinterpret_cast<const uint16_t*>(w.data)[o * w.in + i];
-            return __uint_as_float(static_cast<uint32_t>(h) << 16);
-        }
-        case cpu::WeightFormat::F32: return reinterpret_cast<const float*>(w.data)[o * w.in + i];
-    }
-    return 0.0f;
-}
-
-// 16 stored bytes of row o starting at byte `byte` decoded into vals; returns how many values (16, 32, 8, 4).
-__device__ __forceinline__ int decode_chunk(const DeviceWeightView& w, int64_t o, int64_t byte, float* vals) {
-    const uint4 raw = *reinterpret_cast<const uint4*>(w.data + byte);
-    const uint8_t* b = reinterpret_cast<const uint8_t*>(&raw);
-    switch (w.format) {
-        case cpu::WeightFormat::Fp8Block128: {
-            const int64_t col = byte - o * w.in;
-            const float s = e8m0(w.scale[(o / 128) * w.scale_cols + col / 128]);
-#pragma unroll
-            for (int k = 0; k < 16; ++k) vals[k] = fp8_e4m3(b[k]) * s;
-            return 16;
-        }
-        case cpu::WeightFormat::Fp4Group32: {
-            const int64_t col = 2 * (byte - o * (w.in / 2));
-            const float s = e8m0(w.scale[o * w.scale_cols + col / 32]);
-#pragma unroll
-            for (int k = 0; k < 16; ++k) {
-                vals[2 * k] = fp4_e2m1(b[k] & 0xf) * s;
-                vals[2 * k + 1] = fp4_e2m1(b[k] >> 4) * s;
-            }
-            return 32;
-        }
-        case cpu::WeightFormat::Bf16: {
-            const uint16_t* h = reinterpret_cast<const uint16_t*>(b);
-#pragma unroll
-            for (int k = 0; k < 8; ++k) vals[k] = __uint_as_float(static_cast<uint32_t>(h[k]) << 16);
-            return 8;
-        }
-        case cpu::WeightFormat::F32: {
-            const float* f = reinterpret_cast<const float*>(b);
-#pragma unroll
-            for (int k = 0; k < 4; ++k) vals[k] = f[k];
-            return 4;
-        }
-    }
-    return 0;
-}
-
-__host__ __device__ inline int64_t row_bytes(const DeviceWeightView& w) {
-    switch (w.format) {
-        case cpu::WeightFormat::Fp8Block128: return w.in;
-        case cpu::WeightFormat::Fp4Group32: return w.in / 2;
-        case cpu::WeightFormat::Bf16: return w.in * 2;
-        case cpu::WeightFormat::F32: return w.in * 4;
-    }
-    return 0;
-}
-
 // One warp per output row; each lane walks 16-byte chunks of the row, every decoded value feeding all T tokens.
+// blockIdx.y picks a slice of `split_bytes` of every row (small matrices are split along K so the grid fills the
+// GPU); slice s writes its partial sums to y + s * T * out, added in slice order by sum_splits_kernel.
 template <int T>
-__global__ void gemv_kernel(DeviceWeightView w, const float* __restrict__ x_global, float* __restrict__ y) {
-    // The token rows are read by every warp of the block: stage them in shared memory once.
+__global__ void __launch_bounds__(512, 2) gemv_kernel(DeviceWeightView w, const float* __restrict__ x_global, float* __restrict__ y, int64_t split_bytes) {
     extern __shared__ float x[];
-    for (int64_t i = threadIdx.x; i < T * w.in; i += blockDim.x) x[i] = x_global[i];
+    const int64_t rb = row_bytes(w), per16 = values_per_16_bytes(w.format);
+    const int64_t b0 = static_cast<int64_t>(blockIdx.y) * split_bytes, b1 = min(rb, b0 + split_bytes);
+    const int64_t c0 = b0 * per16 / 16, cols = (b1 - b0) * per16 / 16;
+    // The token rows' slice is read by every warp of the block: stage it in shared memory once.
+#pragma unroll
+    for (int t = 0; t < T; ++t)
+        for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) x[t * cols + i] = x_global[t * w.in + c0 + i];
     __syncthreads();
     const int lane = threadIdx.x & 31;
     const int64_t o = static_cast<int64_t>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
     if (o >= w.out) return;
-    const int64_t rb = row_bytes(w);
     const int64_t stored = o + w.row0;
     const int64_t base = stored * rb;
     float acc[T];
 #pragma unroll
     for (int t = 0; t < T; ++t) acc[t] = 0.0f;
+    if constexpr (T == 1) {
+#pragma unroll 4
+        for (int64_t off = b0 + lane * 16; off < b1; off += 32 * 16) {
+            const uint4 raw = *reinterpret_cast<const uint4*>(w.data + base + off);
+            acc[0] += chunk_dot(w, stored, base + off, raw, x + ((off - b0) * per16) / 16);
+        }
+    } else {
     float vals[32];
 #pragma unroll 2
-    for (int64_t off = lane * 16; off < rb; off += 32 * 16) {
-        const int n = decode_chunk(w, stored, base + off, vals);
-        const int64_t col = (off * n) / 16;
+    for (int64_t off = b0 + lane * 16; off < b1; off += 32 * 16) {
+        float scale;
+        const int n = decode_chunk(w, stored, base + off, vals, scale);
+        const int64_t col = ((off - b0) * n) / 16;
 #pragma unroll
         for (int t = 0; t < T; ++t) {
-            const float* xr = x + t * w.in + col;
+            const float* xr = x + t * cols + col;
             float s = 0.0f;
             for (int k = 0; k < n; k += 4) {
                 const float4 xv = *reinterpret_cast<const float4*>(xr + k);
                 s += vals[k] * xv.x + vals[k + 1] * xv.y + vals[k + 2] * xv.z + vals[k + 3] * xv.w;
             }
-            acc[t] += s;
+            acc[t] += s * scale;
         }
     }
+    }
+    float* out = y + static_cast<int64_t>(blockIdx.y) * T * w.out;
 #pragma unroll
     for (int t = 0; t < T; ++t) {
         float v = acc[t];
         for (int d = 16; d > 0; d >>= 1) v += __shfl_xor_sync(0xffffffffu, v, d);
-        if (lane == 0) y[t * w.out + o] = v;
+        if (lane == 0) out[t * w.out + o] = v;
     }
+}
+
+// One warp per output: lane l adds slices l, l + 32, ..., then the lanes' sums meet in a fixed tree (deterministic).
+__global__ void sum_splits_kernel(const float* partial, int64_t n, int64_t splits, float* y) {
+    const int64_t i = static_cast<int64_t>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
+    const int lane = threadIdx.x & 31;
+    if (i >= n) return;
+    float v = 0.0f;
+    for (int64_t s = lane; s < splits; s += 32) v += partial[s * n + i];
+    for (int d = 16; d > 0; d >>= 1) v += __shfl_xor_sync(0xffffffffu, v, d);
+    if (lane == 0) y[i] = v;
 }
 
 // 64 rows x 64 tokens per block, K in steps of 32, each of 256 threads computing a 4 x 4 patch.
@@ -172,39 +122,65 @@ __global__ void gemm_kernel(DeviceWeightView w, const float* __restrict__ x, int
         }
 }
 
+int sm_count() {
+    static const int count = [] {
+        int device = 0, n = 0;
+        if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) return 132;
+        return n;
+    }();
+    return count;
+}
+
+constexpr int kGemvRowsPerBlock = 16;
+constexpr size_t kGemvMaxSmem = 200 * 1024;
+
 template <int T>
-void launch_gemv(const DeviceWeightView& w, const float* x, float* y, cudaStream_t s) {
-    constexpr int rows_per_block = 16;
-    const unsigned blocks = static_cast<unsigned>((w.out + rows_per_block - 1) / rows_per_block);
-    const size_t smem = static_cast<size_t>(T * w.in) * sizeof(float);
+void launch_gemv(const DeviceWeightView& w, const float* x, float* y, int64_t split_bytes, int64_t splits, cudaStream_t s) {
+    const unsigned blocks = static_cast<unsigned>((w.out + kGemvRowsPerBlock - 1) / kGemvRowsPerBlock);
+    const size_t smem = static_cast<size_t>(T * split_bytes * values_per_16_bytes(w.format) / 16) * sizeof(float);
     static bool raised = false;
     if (smem > 48 * 1024 && !raised) {
-        FATHOM_CUDA_CHECK(cudaFuncSetAttribute(gemv_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, 200 * 1024));
+        FATHOM_CUDA_CHECK(cudaFuncSetAttribute(gemv_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kGemvMaxSmem)));
         raised = true;
     }
-    if (smem > 200 * 1024) throw Error("GPU GEMV: " + std::to_string(T) + " token rows of " + std::to_string(w.in) + " exceed shared memory");
-    gemv_kernel<T><<<blocks, rows_per_block * 32, smem, s>>>(w, x, y);
+    if (smem > kGemvMaxSmem) throw Error("GPU GEMV: " + std::to_string(T) + " token rows of " + std::to_string(w.in) + " exceed shared memory");
+    gemv_kernel<T><<<dim3(blocks, static_cast<unsigned>(splits)), kGemvRowsPerBlock * 32, smem, s>>>(w, x, y, split_bytes);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 
 void gemv(const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaStream_t s) {
-    if (row_bytes(w) % 16 != 0 || w.in % 4 != 0)
+    const int64_t rb = row_bytes(w), per16 = values_per_16_bytes(w.format);
+    if (rb % 16 != 0 || w.in % 4 != 0)
         throw Error("GPU GEMV needs rows of a multiple of 16 bytes (in = " + std::to_string(w.in) + ")");
-    const int64_t per_launch = std::max<int64_t>(1, std::min<int64_t>(kMaxGemvTokens, (200 * 1024) / (w.in * 4)));
-    if (w.in * 4 > 200 * 1024) throw Error("GPU GEMV: rows of " + std::to_string(w.in) + " inputs exceed shared memory");
+    // Too few row blocks to fill the GPU twice over: split the rows along K in slices of whole warp sweeps.
+    const int64_t row_blocks = (w.out + kGemvRowsPerBlock - 1) / kGemvRowsPerBlock, target = 2 * sm_count();
+    int64_t splits = row_blocks >= target ? 1 : std::min<int64_t>((target + row_blocks - 1) / row_blocks, std::max<int64_t>(1, rb / 512));
+    // The staged slice of x must fit shared memory for at least one token row.
+    splits = std::max<int64_t>(splits, (rb * per16 / 16 * 4 + kGemvMaxSmem - 1) / kGemvMaxSmem);
+    const int64_t split_bytes = ((rb + splits - 1) / splits + 511) / 512 * 512;
+    splits = (rb + split_bytes - 1) / split_bytes;
+    const int64_t split_cols = split_bytes * per16 / 16;
+    const int64_t per_launch = std::max<int64_t>(1, std::min<int64_t>(kMaxGemvTokens, static_cast<int64_t>(kGemvMaxSmem) / (split_cols * 4)));
+    DeviceBuffer partial;
+    if (splits > 1) partial = DeviceBuffer(static_cast<size_t>(splits * std::min(per_launch, T) * w.out) * 4);
     for (int64_t t0 = 0; t0 < T; t0 += per_launch) {
         const int64_t n = std::min<int64_t>(per_launch, T - t0);
         const float* xt = x + t0 * w.in;
         float* yt = y + t0 * w.out;
+        float* dst = splits > 1 ? partial.as<float>() : yt;
         switch (n) {
-            case 1: launch_gemv<1>(w, xt, yt, s); break;
-            case 2: launch_gemv<2>(w, xt, yt, s); break;
-            case 3: launch_gemv<3>(w, xt, yt, s); break;
-            case 4: launch_gemv<4>(w, xt, yt, s); break;
-            case 5: launch_gemv<5>(w, xt, yt, s); break;
-            case 6: launch_gemv<6>(w, xt, yt, s); break;
-            case 7: launch_gemv<7>(w, xt, yt, s); break;
-            default: launch_gemv<8>(w, xt, yt, s); break;
+            case 1: launch_gemv<1>(w, xt, dst, split_bytes, splits, s); break;
+            case 2: launch_gemv<2>(w, xt, dst, split_bytes, splits, s); break;
+            case 3: launch_gemv<3>(w, xt, dst, split_bytes, splits, s); break;
+            case 4: launch_gemv<4>(w, xt, dst, split_bytes, splits, s); break;
+            case 5: launch_gemv<5>(w, xt, dst, split_bytes, splits, s); break;
+            case 6: launch_gemv<6>(w, xt, dst, split_bytes, splits, s); break;
+            case 7: launch_gemv<7>(w, xt, dst, split_bytes, splits, s); break;
+            default: launch_gemv<8>(w, xt, dst, split_bytes, splits, s); break;
+        }
+        if (splits > 1) {
+            sum_splits_kernel<<<static_cast<unsigned>((n * w.out + 7) / 8), 256, 0, s>>>(partial.as<float>(), n * w.out, splits, yt);
+            FATHOM_CUDA_CHECK_LAUNCH();
         }
     }
 }
@@ -217,14 +193,33 @@ void gemm(const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaSt
 
 }  // namespace
 
-void linear_path(LinearPath path, const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaStream_t stream) {
+void linear_path(LinearPath path, const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaStream_t stream,
+                 LinearInput input, bool allow_fp8) {
     if (T <= 0 || w.out == 0) return;
-    if (path == LinearPath::Gemv) gemv(w, x, T, y, stream);
-    else gemm(w, x, T, y, stream);
+    switch (path) {
+        case LinearPath::Gemv: gemv(w, x, T, y, stream); return;
+        case LinearPath::TiledGemm: gemm(w, x, T, y, stream); return;
+        case LinearPath::TensorCores: tensor_core_linear(tensor_core_path(w, input, allow_fp8), w, x, T, y, input, stream); return;
+    }
 }
 
-void linear(const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaStream_t stream) {
-    linear_path(T <= 2 * kMaxGemvTokens ? LinearPath::Gemv : LinearPath::TiledGemm, w, x, T, y, stream);
+GemmMode gemm_mode() {
+    static const GemmMode mode = [] {
+        const char* v = std::getenv("FATHOM_GPU_GEMM");
+        const std::string s = v ? v : "";
+        if (s == "cuda-cores") return GemmMode::CudaCores;
+        if (s == "fp8") return GemmMode::Fp8;
+        return GemmMode::Exact;
+    }();
+    return mode;
+}
+
+void linear(const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaStream_t stream, LinearInput input) {
+    if (T <= 2 * kMaxGemvTokens) return linear_path(LinearPath::Gemv, w, x, T, y, stream, input);
+    const GemmMode mode = gemm_mode();
+    if (mode != GemmMode::CudaCores && tensor_core_path(w, input, mode == GemmMode::Fp8) != TensorCorePath::None)
+        return linear_path(LinearPath::TensorCores, w, x, T, y, stream, input, mode == GemmMode::Fp8);
+    linear_path(LinearPath::TiledGemm, w, x, T, y, stream, input);
 }
 
 }  // namespace fathom::cuda

@@ -1,5 +1,9 @@
 #include "cuda/moe_offload.cuh"
 
+#include "cuda/grouped_gemv.cuh"
+
+#include <algorithm>
+
 #include "cpu/expert_batch.hpp"
 #include "cuda/forward_kernels.cuh"
 #include "cuda/cuda_log.hpp"
@@ -42,11 +46,32 @@ void gpu_expert_forward(const std::array<DeviceWeightView, 3>& w, const float* x
     const int64_t inter = w[0].out;
     DeviceBuffer xs(static_cast<size_t>(n * d) * 4), g(static_cast<size_t>(n * inter) * 4), v(g.bytes()), y(static_cast<size_t>(n * d) * 4);
     gather_rows(xq, rows, n, d, xs.as<float>(), s);
-    linear(w[0], xs.as<float>(), n, g.as<float>(), s);
-    linear(w[2], xs.as<float>(), n, v.as<float>(), s);
+    linear(w[0], xs.as<float>(), n, g.as<float>(), s, LinearInput::Fp8Rounded);
+    linear(w[2], xs.as<float>(), n, v.as<float>(), s, LinearInput::Fp8Rounded);
     swiglu(g.as<float>(), v.as<float>(), row_weights, n, inter, limit, s);
-    linear(w[1], g.as<float>(), n, y.as<float>(), s);
+    linear(w[1], g.as<float>(), n, y.as<float>(), s, LinearInput::Fp8Rounded);
     scatter_add_rows(y.as<float>(), rows, n, d, out, s);
+}
+
+void gpu_experts_one_token(std::span<const std::array<DeviceWeightView, 3>> experts, const float* xq, const float* weights,
+                           int64_t d, float limit, float* out, cudaStream_t s) {
+    if (experts.empty()) return;
+    const int64_t G = static_cast<int64_t>(experts.size()), inter = experts.front()[0].out;
+    for (const auto& e : experts)
+        if (e[0].out != inter || e[2].out != inter || e[1].out != d || e[0].in != d)
+            throw Error("gpu_experts_one_token: experts of different shapes in one group");
+    DeviceBuffer g(static_cast<size_t>(G * inter) * 4), v(g.bytes()), y(static_cast<size_t>(G * d) * 4);
+    std::vector<GemvTask> tasks;
+    for (int64_t i = 0; i < G; ++i) {
+        tasks.push_back({experts[i][0], xq, g.as<float>() + i * inter});
+        tasks.push_back({experts[i][2], xq, v.as<float>() + i * inter});
+    }
+    grouped_gemv(tasks, s);
+    swiglu(g.as<float>(), v.as<float>(), weights, G, inter, limit, s);
+    tasks.clear();
+    for (int64_t i = 0; i < G; ++i) tasks.push_back({experts[i][1], g.as<float>() + i * inter, y.as<float>() + i * d});
+    grouped_gemv(tasks, s);
+    add_rows_into(y.as<float>(), G, d, out, s);
 }
 
 MoeOffload::MoeOffload(const runtime::Model& model, const ExpertOffloadOptions& options) : c_(model.config()), options_(options) {
@@ -99,7 +124,8 @@ MoeOffload::~MoeOffload() {
     if (moe_done_) cudaEventDestroy(moe_done_);
 }
 
-void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int32_t>& experts, std::vector<float>& weights, float* out) {
+void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int32_t>& experts, std::vector<float>& weights,
+                     std::span<const std::array<DeviceWeightView, 3>> shared, float* out) {
     const int64_t d = c_.hidden_size, E = c_.n_routed_experts, k = c_.num_experts_per_tok;
     const float limit = static_cast<float>(c_.swiglu_limit);
     if (options_.routing_override) options_.routing_override(block, T, k, experts.data(), weights.data());
@@ -159,10 +185,36 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
         FATHOM_CUDA_CHECK(cudaMemcpy(xq_host.data(), xq, xq_host.size() * 4, cudaMemcpyDeviceToHost));
     }
 
+    // One token: the resident routed experts and the shared ones run as one group (four launches).
+    const bool grouped = T == 1;
+    if (grouped) {
+        std::vector<std::array<DeviceWeightView, 3>> group(shared.begin(), shared.end());
+        std::vector<float> group_weights(shared.size(), 1.0f);
+        for (const auto& task : tasks) {
+            if (task.where != Where::Gpu) continue;
+            FATHOM_CUDA_CHECK(cudaStreamWaitEvent(nullptr, slots_->ready_event(task.slot), 0));
+            group.push_back(slots_->views(slots_->slot(task.slot)));
+            group_weights.push_back(task.weights.front());
+            ++stats.gpu_resident;
+            stats.gpu_expert_bytes += expert_bytes();
+        }
+        auto dweights_group = uploads_.upload(std::span<const float>(group_weights.data(), group_weights.size()));
+        gpu_experts_one_token(group, xq, dweights_group.as<float>(), d, limit, out);
+    } else if (!shared.empty()) {
+        if (iota_.bytes() < static_cast<size_t>(T) * 4) {
+            std::vector<int32_t> all(static_cast<size_t>(T));
+            for (int64_t t = 0; t < T; ++t) all[t] = static_cast<int32_t>(t);
+            iota_ = DeviceBuffer::from(std::span<const int32_t>(all.data(), all.size()));
+            const std::vector<float> ones(static_cast<size_t>(T), 1.0f);
+            ones_ = DeviceBuffer::from(std::span<const float>(ones.data(), ones.size()));
+        }
+        for (const auto& e : shared) gpu_expert_forward(e, xq, iota_.as<int32_t>(), ones_.as<float>(), T, d, limit, out);
+    }
+
     int streamed = 0;
     for (const auto& task : tasks) {
         const auto n = static_cast<int64_t>(task.rows.size());
-        if (task.where == Where::Gpu) {
+        if (task.where == Where::Gpu && !grouped) {
             FATHOM_CUDA_CHECK(cudaStreamWaitEvent(nullptr, slots_->ready_event(task.slot), 0));
             gpu_expert_forward(slots_->views(slots_->slot(task.slot)), xq, drows.as<int32_t>() + task.offset,
                                dweights.as<float>() + task.offset, n, d, limit, out);
@@ -209,8 +261,14 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
                 for (int64_t c = 0; c < d; ++c) y[cpu_tasks[i]->rows[r] * d + c] += ys[i][r * d + c];
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         stats.cpu_seconds += seconds;
-        const double rate = static_cast<double>(jobs.size() * expert_bytes()) / std::max(seconds, 1e-9);
-        measured_cpu_bytes_per_s_ = measured_cpu_bytes_per_s_ > 0 ? 0.9 * measured_cpu_bytes_per_s_ + 0.1 * rate : rate;
+        // The rate prices single-token misses (bytes over the rate): only batches of single-token jobs measure it. A
+        // prefill batch's time is mostly FLOPs; counted as bytes it would make the CPU look slow for every later
+        // decode step, and a path that is never chosen is never measured again.
+        const bool single_token = std::all_of(jobs.begin(), jobs.end(), [](const cpu::ExpertJob& j) { return j.n == 1; });
+        if (single_token) {
+            const double rate = static_cast<double>(jobs.size() * expert_bytes()) / std::max(seconds, 1e-9);
+            measured_cpu_bytes_per_s_ = measured_cpu_bytes_per_s_ > 0 ? 0.9 * measured_cpu_bytes_per_s_ + 0.1 * rate : rate;
+        }
         auto dy = uploads_.upload(std::span<const float>(y.data(), y.size()));
         add_into(out, dy.as<float>(), T * d);
     }

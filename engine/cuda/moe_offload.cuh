@@ -8,11 +8,17 @@
 #include "cuda/pinned_upload.cuh"
 #include "runtime/model.hpp"
 
+#include <span>
+
 namespace fathom::cuda {
 
 // out [T, d] += expert(xq rows) * row weight for n rows gathered by `rows` (device), with the model's SwiGLU.
 void gpu_expert_forward(const std::array<DeviceWeightView, 3>& w1_w2_w3, const float* xq, const int32_t* rows,
                         const float* row_weights, int64_t n, int64_t d, float limit, float* out, cudaStream_t s = nullptr);
+// out [1, d] += the experts of one token (weights [G] on the device, in order) in four launches: w1 and w3 of all,
+// SwiGLU, w2 of all, the weighted sum.
+void gpu_experts_one_token(std::span<const std::array<DeviceWeightView, 3>> experts, const float* xq, const float* weights,
+                           int64_t d, float limit, float* out, cudaStream_t s = nullptr);
 // y [n] += x [n] on the device.
 void add_into(float* y, const float* x, int64_t n, cudaStream_t s = nullptr);
 
@@ -23,9 +29,11 @@ public:
     MoeOffload(const MoeOffload&) = delete;
     MoeOffload& operator=(const MoeOffload&) = delete;
 
-    // out [T, d] (device) += the routed experts of `block` on xq [T, d] (device, FP8-rounded); the routing
-    // [T, k] on the host (a benchmark's routing override may rewrite it).
-    void run(int64_t block, const float* xq, int64_t T, std::vector<int32_t>& experts, std::vector<float>& weights, float* out);
+    // out [T, d] (device) += the routed experts of `block` on xq [T, d] (device, FP8-rounded) and the `shared`
+    // experts (every token, weight 1); the routing [T, k] on the host (a benchmark's routing override may rewrite it).
+    // A one-token step runs the resident routed experts and the shared ones as one group.
+    void run(int64_t block, const float* xq, int64_t T, std::vector<int32_t>& experts, std::vector<float>& weights,
+             std::span<const std::array<DeviceWeightView, 3>> shared, float* out);
 
     int64_t gpu_slots() const { return slots_ ? slots_->count() : 0; }
     size_t gpu_bytes() const { return (slots_ ? slots_->bytes() : 0) + (staging_ ? staging_->bytes() : 0); }
@@ -53,6 +61,7 @@ private:
     double flops_per_token_ = 0;
     int64_t total_experts_ = 0;
     double measured_cpu_bytes_per_s_ = 0;  // moving average over this backend's CPU expert batches
+    DeviceBuffer iota_, ones_;              // rows 0..T-1 and weight 1: the shared experts' gather and scale
 };
 
 }  // namespace fathom::cuda

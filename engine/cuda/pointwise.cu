@@ -110,7 +110,7 @@ __global__ void rope_kernel(float* x, int64_t heads, int64_t head_dim, int64_t o
 
 void rms_norm_rows(float* x, const float* weight, int64_t rows, int64_t n, float eps, cudaStream_t s) {
     if (rows <= 0) return;
-    rms_norm_kernel<<<static_cast<unsigned>(rows), 256, 0, s>>>(x, weight, n, eps);
+    rms_norm_kernel<<<static_cast<unsigned>(rows), rows < 64 ? 1024 : 256, 0, s>>>(x, weight, n, eps);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 
@@ -131,7 +131,7 @@ void hadamard_fp4_rows(float* x, int64_t rows, int64_t n, cudaStream_t s) {
 void rope_rows(float* x, int64_t rows, int64_t heads, int64_t head_dim, int64_t offset, int64_t r, const float* freqs,
                const int64_t* positions, bool inverse, cudaStream_t s) {
     if (rows <= 0) return;
-    rope_kernel<<<static_cast<unsigned>(rows), 128, 0, s>>>(x, heads, head_dim, offset, r, freqs, positions, inverse);
+    rope_kernel<<<static_cast<unsigned>(rows), rows < 64 ? 512 : 128, 0, s>>>(x, heads, head_dim, offset, r, freqs, positions, inverse);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 

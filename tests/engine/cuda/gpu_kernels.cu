@@ -1,8 +1,11 @@
 // Each CUDA kernel against its CPU twin (engine/cpu) on fresh random inputs of awkward shapes.
 #include "cpu/linear_kernels.hpp"
+#include "cpu/moe.hpp"
 #include "cpu/quantize.hpp"
 #include "cpu/rms_norm.hpp"
 #include "cpu/rope.hpp"
+#include "cuda/forward_kernels.cuh"
+#include "cuda/grouped_gemv.cuh"
 #include "cuda/linear.cuh"
 #include "cuda/pointwise.cuh"
 #include "random_weights.hpp"
@@ -33,6 +36,17 @@ std::vector<float> random_vector(size_t n, std::mt19937& rng, float scale = 1.0f
 }
 
 std::mt19937 fresh_rng() { return std::mt19937(std::random_device{}()); }
+
+// fp32 weights live in Weight::owned (the hyper-connection fns); the other formats come from random_weight.
+unit::OwnedWeight test_weight(cpu::WeightFormat f, int64_t out, int64_t in, std::mt19937& rng) {
+    if (f != cpu::WeightFormat::F32) return unit::random_weight(f, out, in, rng);
+    unit::OwnedWeight o;
+    o.w.format = cpu::WeightFormat::F32;
+    o.w.out = out;
+    o.w.in = in;
+    o.w.owned = random_vector(static_cast<size_t>(out * in), rng, 0.03f);
+    return o;
+}
 
 }  // namespace
 
@@ -66,6 +80,165 @@ TEST("GPU linear (GEMV and tiled GEMM) matches the CPU reference for FP8, FP4 an
             cuda::DeviceBuffer dy(static_cast<size_t>(20) * 4);
             cuda::linear(dw.rows(7, 20), dx.as<float>(), 1, dy.as<float>());
             CHECK(rel_error(dy.to_host<float>(), std::vector<float>(ref.begin() + 7, ref.begin() + 27)) < 1e-5);
+        }
+    }
+}
+
+TEST("GPU GEMV split along K (few rows, long rows) and the grouped GEMV match the CPU reference") {
+    auto rng = fresh_rng();
+    struct Shape {
+        cpu::WeightFormat format;
+        int64_t out, in;
+    };
+    const Shape shapes[] = {{cpu::WeightFormat::F32, 24, 16384}, {cpu::WeightFormat::F32, 4, 16384},
+                            {cpu::WeightFormat::Fp4Group32, 256, 4096}, {cpu::WeightFormat::Fp8Block128, 64, 2048},
+                            {cpu::WeightFormat::Bf16, 40, 8192}};
+    for (const auto& sh : shapes) {
+        auto o = test_weight(sh.format, sh.out, sh.in, rng);
+        cuda::DeviceWeight dw(o.w);
+        for (int64_t T : {1, 5, 12}) {
+            const auto x = random_vector(static_cast<size_t>(T * sh.in), rng);
+            std::vector<float> ref(static_cast<size_t>(T * sh.out));
+            cpu::linear_with(cpu::reference_kernels(), o.w, x.data(), T, ref.data());
+            auto dx = cuda::DeviceBuffer::from(std::span<const float>(x));
+            cuda::DeviceBuffer dy(ref.size() * 4);
+            FATHOM_CUDA_CHECK(cudaMemset(dy.as<float>(), 0xff, dy.bytes()));
+            cuda::linear_path(cuda::LinearPath::Gemv, dw.view(), dx.as<float>(), T, dy.as<float>());
+            FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+            const double e = rel_error(dy.to_host<float>(), ref);
+            if (!(e < 1e-5)) std::fprintf(stderr, "  split GEMV format %d out %lld in %lld T %lld: rel error %.3g\n", int(sh.format), (long long)sh.out, (long long)sh.in, (long long)T, e);
+            CHECK(e < 1e-5);
+        }
+    }
+    // Grouped: FP4 and FP8 weights of different shapes, each with its own input, in one launch.
+    std::vector<unit::OwnedWeight> ws;
+    std::vector<cuda::DeviceWeight> dws;
+    const Shape group[] = {{cpu::WeightFormat::Fp4Group32, 300, 512}, {cpu::WeightFormat::Fp8Block128, 129, 1024},
+                           {cpu::WeightFormat::Fp4Group32, 64, 2048}, {cpu::WeightFormat::Bf16, 17, 256}};
+    std::vector<std::vector<float>> xs, refs;
+    std::vector<cuda::DeviceBuffer> dxs, dys;
+    std::vector<cuda::GemvTask> tasks;
+    for (const auto& sh : group) {
+        ws.push_back(unit::random_weight(sh.format, sh.out, sh.in, rng));
+        dws.emplace_back(ws.back().w);
+        xs.push_back(random_vector(static_cast<size_t>(sh.in), rng));
+        refs.emplace_back(static_cast<size_t>(sh.out));
+        cpu::linear_with(cpu::reference_kernels(), ws.back().w, xs.back().data(), 1, refs.back().data());
+        dxs.push_back(cuda::DeviceBuffer::from(std::span<const float>(xs.back())));
+        dys.emplace_back(static_cast<size_t>(sh.out) * 4);
+    }
+    for (size_t i = 0; i < dws.size(); ++i) tasks.push_back({dws[i].view(), dxs[i].as<float>(), dys[i].as<float>()});
+    cuda::grouped_gemv(tasks, nullptr);
+    FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+    for (size_t i = 0; i < dws.size(); ++i) {
+        const double e = rel_error(dys[i].to_host<float>(), refs[i]);
+        if (!(e < 1e-5)) std::fprintf(stderr, "  grouped GEMV task %zu: rel error %.3g\n", i, e);
+        CHECK(e < 1e-5);
+    }
+}
+
+TEST("GPU tensor-core products match the CPU reference: FP8 block-scaled, and bf16 with exact operands") {
+    auto rng = fresh_rng();
+    struct Case {
+        cpu::WeightFormat format;
+        int64_t out, in;
+        cuda::LinearInput input;
+        bool allow_fp8;
+        cuda::TensorCorePath expect;
+    };
+    using P = cuda::TensorCorePath;
+    const auto F8 = cpu::WeightFormat::Fp8Block128, F4 = cpu::WeightFormat::Fp4Group32;
+    const auto R = cuda::LinearInput::Fp8Rounded, Plain = cuda::LinearInput::Plain;
+    const Case cases[] = {
+        {F8, 384, 1024, R, true, P::Fp8BlockScaled}, {F8, 200, 512, R, true, P::Fp8BlockScaled},
+        {F8, 300, 384, R, true, P::Fp8BlockScaled},  {F8, 256, 256, R, true, P::Fp8BlockScaled},
+        {F8, 300, 1024, R, false, P::Bf16Exact},     {F8, 256, 1024, Plain, true, P::Bf16Exact},
+        {F8, 128, 200, R, true, P::None},            {F4, 256, 512, R, true, P::Bf16Exact},
+        {F4, 100, 96, Plain, false, P::Bf16Exact},   {cpu::WeightFormat::Bf16, 124, 256, Plain, false, P::Bf16Exact},
+        {cpu::WeightFormat::F32, 24, 1024, Plain, false, P::Fp32},
+    };
+    for (const auto& c : cases) {
+        auto o = test_weight(c.format, c.out, c.in, rng);
+        cuda::DeviceWeight dw(o.w);
+        // Each FP8-path case also runs exact (allow_fp8 off).
+        const bool fp8 = c.expect == cuda::TensorCorePath::Fp8BlockScaled;
+        CHECK(cuda::tensor_core_path(dw.view(), c.input, c.allow_fp8) == c.expect);
+        if (c.expect == cuda::TensorCorePath::None) continue;
+        for (int64_t T : {17, 64, 133}) {
+            auto x = random_vector(static_cast<size_t>(T * c.in), rng);
+            if (c.input == cuda::LinearInput::Fp8Rounded)
+                for (int64_t t = 0; t < T; ++t) cpu::fp8_round_trip(x.data() + t * c.in, c.in, 128);
+            std::vector<float> ref(static_cast<size_t>(T * c.out));
+            cpu::linear_with(cpu::reference_kernels(), o.w, x.data(), T, ref.data());
+            auto dx = cuda::DeviceBuffer::from(std::span<const float>(x));
+            cuda::DeviceBuffer dy(ref.size() * 4);
+            FATHOM_CUDA_CHECK(cudaMemset(dy.as<float>(), 0xff, dy.bytes()));
+            for (bool allow_fp8 : {fp8, false}) {
+                FATHOM_CUDA_CHECK(cudaMemset(dy.as<float>(), 0xff, dy.bytes()));
+                cuda::linear_path(cuda::LinearPath::TensorCores, dw.view(), dx.as<float>(), T, dy.as<float>(), nullptr, c.input, allow_fp8);
+                FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+                const double e = rel_error(dy.to_host<float>(), ref);
+                std::fprintf(stderr, "  tensor cores: format %d out %lld in %lld T %lld fp8 %d: rel error %.3g\n", int(c.format),
+                             (long long)c.out, (long long)c.in, (long long)T, int(allow_fp8), e);
+                CHECK(e < (allow_fp8 ? 5e-4 : 1e-5));
+                if (!fp8) break;
+            }
+        }
+    }
+    // A view of rows starting at a 128-row boundary (as wo_a's groups) takes the same scales as the full weight.
+    auto o = unit::random_weight(cpu::WeightFormat::Fp8Block128, 512, 512, rng);
+    cuda::DeviceWeight dw(o.w);
+    const int64_t T = 40;
+    auto x = random_vector(static_cast<size_t>(T * 512), rng);
+    for (int64_t t = 0; t < T; ++t) cpu::fp8_round_trip(x.data() + t * 512, 512, 128);
+    std::vector<float> ref(static_cast<size_t>(T * 512));
+    cpu::linear_with(cpu::reference_kernels(), o.w, x.data(), T, ref.data());
+    auto dx = cuda::DeviceBuffer::from(std::span<const float>(x));
+    cuda::DeviceBuffer dy(static_cast<size_t>(T * 128) * 4);
+    auto view = dw.rows(256, 128);
+    CHECK(cuda::tensor_core_path(view, cuda::LinearInput::Fp8Rounded, true) == cuda::TensorCorePath::Fp8BlockScaled);
+    cuda::linear_path(cuda::LinearPath::TensorCores, view, dx.as<float>(), T, dy.as<float>(), nullptr, cuda::LinearInput::Fp8Rounded, true);
+    std::vector<float> ref_rows;
+    for (int64_t t = 0; t < T; ++t) ref_rows.insert(ref_rows.end(), ref.begin() + t * 512 + 256, ref.begin() + t * 512 + 384);
+    const double e = rel_error(dy.to_host<float>(), ref_rows);
+    std::fprintf(stderr, "  tensor cores, FP8 row view: rel error %.3g\n", e);
+    CHECK(e < 5e-4);
+}
+
+TEST("GPU MoE router chooses the CPU twin's experts and weights (score routing with bias, hash routing without)") {
+    auto rng = fresh_rng();
+    const int64_t d = 64, E = 256, k = 6, vocab = 50;
+    auto gate = unit::random_weight(cpu::WeightFormat::Bf16, E, d, rng);
+    const auto bias = random_vector(static_cast<size_t>(E), rng, 0.1f);
+    std::vector<int64_t> tid2eid(static_cast<size_t>(vocab * k));
+    for (int64_t v = 0; v < vocab; ++v)
+        for (int64_t j = 0; j < k; ++j) tid2eid[v * k + j] = (v * 7 + j * 41) % E;
+    for (bool hash : {false, true}) {
+        for (int64_t T : {1, 5, 37}) {
+            const auto x = random_vector(static_cast<size_t>(T * d), rng);
+            std::vector<int64_t> tokens(static_cast<size_t>(T));
+            for (auto& t : tokens) t = static_cast<int64_t>(rng() % vocab);
+            cpu::RouterParams p;
+            p.gate = &gate.w;
+            p.bias = hash ? nullptr : bias.data();
+            p.tid2eid = hash ? tid2eid.data() : nullptr;
+            p.n_experts = E;
+            p.topk = k;
+            p.vocab = vocab;
+            p.routed_scaling = 1.5f;
+            const auto ref = cpu::route(p, x.data(), tokens.data(), T, d);
+            std::vector<float> u(static_cast<size_t>(T * E));
+            cpu::linear(gate.w, x.data(), T, u.data());  // the router's own logits, so only the choice is compared
+            auto du = cuda::DeviceBuffer::from(std::span<const float>(u));
+            auto dbias = cuda::DeviceBuffer::from(std::span<const float>(bias));
+            auto dtid = cuda::DeviceBuffer::from(std::span<const int64_t>(tid2eid));
+            auto dtok = cuda::DeviceBuffer::from(std::span<const int64_t>(tokens));
+            cuda::DeviceBuffer de(static_cast<size_t>(T * k) * 4), dw(static_cast<size_t>(T * k) * 4);
+            cuda::moe_route(du.as<float>(), hash ? nullptr : dbias.as<float>(), hash ? dtid.as<int64_t>() : nullptr, dtok.as<int64_t>(), T,
+                            E, k, 1.5f, de.as<int32_t>(), dw.as<float>(), nullptr);
+            FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+            CHECK(de.to_host<int32_t>() == ref.experts);
+            CHECK(rel_error(dw.to_host<float>(), ref.weights) < 1e-6);
         }
     }
 }
