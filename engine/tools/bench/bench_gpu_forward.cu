@@ -1,6 +1,6 @@
 // fathom-bench gpu-forward: the CUDA forward pass on a checkpoint: load (upload) time, prefill tokens/s at several
 // lengths, decode tokens/s at several context lengths, GPU memory used; decode beside its floor (bytes per step
-// over the HBM bandwidth measured in the same run) and the ratio.
+// over the HBM bandwidth measured in the same run), prefill beside its FLOPs over the measured FP8 matrix rate.
 #include "bench_common.hpp"
 #include "benchmark.hpp"
 #include "forward_bytes.hpp"
@@ -11,6 +11,7 @@
 #include "runtime/model.hpp"
 
 #include <chrono>
+#include <cuda_profiler_api.h>
 #include <cstdio>
 #include <random>
 #include <sstream>
@@ -24,9 +25,17 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 int run(const std::vector<std::string>& args) {
     const auto dir = flag_value(args, "--model");
-    if (!dir) throw Error("usage: fathom-bench gpu-forward --model DIR [--chunk N] [--contexts 1024,8192,32768]");
+    if (!dir) throw Error("usage: fathom-bench gpu-forward --model DIR [--chunk N] [--contexts 1024,8192,32768] [--profile prefill|decode]");
     const auto chunk = static_cast<int64_t>(positive_number_flag(args, "--chunk", 1024));
     const double hbm = hbm_bandwidth_gb_per_s();
+    const double fp8_rate = fp8_matrix_tflops(), bf16_rate = bf16_matrix_tflops();
+    // --profile prefill|decode brackets that phase with cudaProfilerStart/Stop (ncu --profile-from-start off).
+    const std::string profile = flag_value(args, "--profile").value_or("");
+    auto profiled = [&](const char* phase, bool on) {
+        if (profile != phase) return;
+        if (on) FATHOM_CUDA_CHECK(cudaProfilerStart());
+        else FATHOM_CUDA_CHECK(cudaProfilerStop());
+    };
 
     auto t0 = Clock::now();
     runtime::Model model(Checkpoint::open(*dir));
@@ -47,7 +56,10 @@ int run(const std::vector<std::string>& args) {
 
     std::mt19937 rng(1);
     const int64_t hc = c.hc_mult, d = c.hidden_size, L = gpu->num_blocks();
-    std::printf("%-26s %12s %14s %12s %8s\n", "phase", "tokens/s", "ms/token", "floor ms", "ratio");
+    std::printf("tensor-core matrix rates (cuBLASLt, 8192^3, measured now): FP8 block-scaled %.0f TFLOP/s, bf16 %.0f TFLOP/s\n",
+                fp8_rate, bf16_rate);
+    std::printf("prefill floor: its FLOPs over the FP8 rate; 'of FP8' = the achieved FLOP rate as a share of it\n");
+    std::printf("%-26s %12s %14s %12s %8s %9s\n", "phase", "tokens/s", "ms/token", "floor ms", "ratio", "of FP8");
     std::vector<int64_t> contexts;
     {
         std::stringstream in(flag_value(args, "--contexts").value_or("1024,8192"));
@@ -62,19 +74,24 @@ int run(const std::vector<std::string>& args) {
         std::vector<float> logits(static_cast<size_t>(c.vocab_size));
         auto feed = [&](int64_t b, int64_t n, bool head) { gpu->forward(caches, tokens.data() + b, n, head ? logits.data() : nullptr, hc * d); };
         t0 = Clock::now();
+        profiled("prefill", true);
         for (int64_t b = 0; b < context; b += chunk) feed(b, std::min(chunk, context - b), b + chunk >= context);
         FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+        profiled("prefill", false);
         const double prefill_s = since(t0);
-        std::printf("prefill %-18lld %12.1f %14.3f %12s %8s\n", static_cast<long long>(context), context / prefill_s,
-                    1e3 * prefill_s / context, "-", "-");
+        const double flops = prefill_flops(model, 0, context), floor_s = flops / (fp8_rate * 1e12);
+        std::printf("prefill %-18lld %12.1f %14.3f %12.4f %8.1f %8.1f%%\n", static_cast<long long>(context), context / prefill_s,
+                    1e3 * prefill_s / context, 1e3 * floor_s / context, prefill_s / floor_s, 100.0 * floor_s / prefill_s);
         const int steps = 16;
         t0 = Clock::now();
+        profiled("decode", true);
         for (int i = 0; i < steps; ++i) feed(context + i, 1, true);
         FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+        profiled("decode", false);
         const double decode_s = since(t0) / steps;
         const double floor_ms = step_bytes / (hbm * 1e9) * 1e3;
-        std::printf("decode at %-16lld %12.1f %14.3f %12.3f %8.1f\n", static_cast<long long>(context), 1.0 / decode_s,
-                    decode_s * 1e3, floor_ms, decode_s * 1e3 / floor_ms);
+        std::printf("decode at %-16lld %12.1f %14.3f %12.3f %8.1f %9s\n", static_cast<long long>(context), 1.0 / decode_s,
+                    decode_s * 1e3, floor_ms, decode_s * 1e3 / floor_ms, "-");
     }
     std::printf("decode floor: %.1f MB read per step over %.0f GB/s\n", step_bytes / 1e6, hbm);
     return 0;
