@@ -159,9 +159,8 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
         misses.push_back(&task);
         miss_rows.push_back(static_cast<int64_t>(task.rows.size()));
     }
-    // The CPU's rate is what its expert runs have achieved so far (bytes per second of expert time), once known.
-    runtime::OffloadCosts costs = options_.costs;
-    if (measured_cpu_bytes_per_s_ > 0) costs.cpu_bytes_per_s = measured_cpu_bytes_per_s_;
+    // Misses are priced with the rates its CPU expert batches have reached so far (nominal ones until measured).
+    const runtime::OffloadCosts costs = cpu_rates_.costs(options_.costs);
     const auto stream = runtime::ExpertCachePolicy::plan_misses(options_.miss, miss_rows, bytes, flops_per_token_, costs);
     for (size_t i = 0; i < misses.size(); ++i) misses[i]->where = stream[i] ? Where::Stream : Where::Cpu;
     for (auto& task : tasks) {
@@ -261,14 +260,9 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
                 for (int64_t c = 0; c < d; ++c) y[cpu_tasks[i]->rows[r] * d + c] += ys[i][r * d + c];
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         stats.cpu_seconds += seconds;
-        // The rate prices single-token misses (bytes over the rate): only batches of single-token jobs measure it. A
-        // prefill batch's time is mostly FLOPs; counted as bytes it would make the CPU look slow for every later
-        // decode step, and a path that is never chosen is never measured again.
-        const bool single_token = std::all_of(jobs.begin(), jobs.end(), [](const cpu::ExpertJob& j) { return j.n == 1; });
-        if (single_token) {
-            const double rate = static_cast<double>(jobs.size() * expert_bytes()) / std::max(seconds, 1e-9);
-            measured_cpu_bytes_per_s_ = measured_cpu_bytes_per_s_ > 0 ? 0.9 * measured_cpu_bytes_per_s_ + 0.1 * rate : rate;
-        }
+        std::vector<int64_t> job_tokens;
+        for (const auto& job : jobs) job_tokens.push_back(job.n);
+        cpu_rates_.observe(job_tokens, static_cast<double>(expert_bytes()), flops_per_token_, seconds, options_.costs);
         auto dy = uploads_.upload(std::span<const float>(y.data(), y.size()));
         add_into(out, dy.as<float>(), T * d);
     }

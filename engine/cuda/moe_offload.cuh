@@ -6,6 +6,7 @@
 #include "cuda/cuda_backend.hpp"
 #include "cuda/expert_cache.cuh"
 #include "cuda/pinned_upload.cuh"
+#include "runtime/cpu_expert_rates.hpp"
 #include "runtime/model.hpp"
 
 #include <span>
@@ -60,7 +61,7 @@ private:
     cudaEvent_t moe_done_ = nullptr;
     double flops_per_token_ = 0;
     int64_t total_experts_ = 0;
-    double measured_cpu_bytes_per_s_ = 0;  // moving average over this backend's CPU expert batches
+    runtime::CpuExpertRates cpu_rates_;  // what this backend's CPU expert batches reach, pricing the misses
     DeviceBuffer iota_, ones_;              // rows 0..T-1 and weight 1: the shared experts' gather and scale
 };
 
