@@ -5,6 +5,7 @@
 #include "cuda/weight_decode.cuh"
 
 #include <cuda_bf16.h>
+#include <cstdint>
 #include <cuda_fp8.h>
 
 namespace fathom::cuda {
@@ -13,6 +14,9 @@ namespace {
 
 // Token rows are padded to a multiple of 16 so every operand and scale vector is 16-byte aligned for cuBLASLt.
 int64_t padded_rows(int64_t T) { return (T + 15) / 16 * 16; }
+// cuBLASLt's heuristic assumes 256-byte aligned operands unless told otherwise; pool allocations are, views into
+// a buffer may not be: those go through an aligned copy.
+bool aligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % 256 == 0; }
 unsigned blocks_for(int64_t n, int threads) { return static_cast<unsigned>((n + threads - 1) / threads); }
 
 // W [out, in] decoded to bf16, one 16-byte stored chunk per thread. Every FP8, FP4 and bf16 weight value (code
@@ -99,7 +103,7 @@ void fp8_block_scaled(const DeviceWeightView& w, const float* x, int64_t T, floa
     FATHOM_CUDA_CHECK_LAUNCH();
     DeviceBuffer padded;
     float* d = y;
-    if (rows != T) {
+    if (rows != T || !aligned(y)) {
         padded = DeviceBuffer(static_cast<size_t>(rows * w.out) * 4);
         d = padded.as<float>();
     }
@@ -127,7 +131,7 @@ void bf16_exact(const DeviceWeightView& w, const float* x, int64_t T, float* y, 
     FATHOM_CUDA_CHECK_LAUNCH();
     DeviceBuffer scratch;
     float* d = y;
-    if (terms > 1 || rows != T) {
+    if (terms > 1 || rows != T || !aligned(y)) {
         scratch = DeviceBuffer(static_cast<size_t>(terms * rows * w.out) * 4);
         d = scratch.as<float>();
     }
@@ -153,7 +157,8 @@ TensorCorePath tensor_core_path(const DeviceWeightView& w, LinearInput input, bo
     switch (w.format) {
         case cpu::WeightFormat::Fp8Block128:
             // Scale rows of the weight view must start at a 128-row boundary.
-            if (allow_fp8 && input == LinearInput::Fp8Rounded && w.in % 128 == 0 && w.row0 % 128 == 0) return TensorCorePath::Fp8BlockScaled;
+            if (allow_fp8 && input == LinearInput::Fp8Rounded && w.in % 128 == 0 && w.row0 % 128 == 0 && aligned(w.data + w.row0 * w.in))
+                return TensorCorePath::Fp8BlockScaled;
             return TensorCorePath::Bf16Exact;
         case cpu::WeightFormat::Fp4Group32:
         case cpu::WeightFormat::Bf16: return TensorCorePath::Bf16Exact;
@@ -169,15 +174,28 @@ void tensor_core_linear(TensorCorePath path, const DeviceWeightView& w, const fl
         case TensorCorePath::Fp8BlockScaled: fp8_block_scaled(w, x, T, y, stream); return;
         case TensorCorePath::Bf16Exact: bf16_exact(w, x, T, y, input, stream); return;
         case TensorCorePath::Fp32: {
+            const auto* a = reinterpret_cast<const float*>(w.data) + w.row0 * w.in;
+            const size_t a_bytes = static_cast<size_t>(w.out * w.in) * 4, x_bytes = static_cast<size_t>(T * w.in) * 4;
+            DeviceBuffer a_copy, x_copy, d_copy;
+            if (!aligned(a)) {
+                a_copy = DeviceBuffer(a_bytes);
+                FATHOM_CUDA_CHECK(cudaMemcpyAsync(a_copy.as<float>(), a, a_bytes, cudaMemcpyDeviceToDevice, stream));
+            }
+            if (!aligned(x)) {
+                x_copy = DeviceBuffer(x_bytes);
+                FATHOM_CUDA_CHECK(cudaMemcpyAsync(x_copy.as<float>(), x, x_bytes, cudaMemcpyDeviceToDevice, stream));
+            }
+            if (!aligned(y)) d_copy = DeviceBuffer(static_cast<size_t>(T * w.out) * 4);
             LtProduct p;
             p.inputs = LtInputs::F32;
-            p.a = reinterpret_cast<const float*>(w.data) + w.row0 * w.in;
-            p.b = x;
+            p.a = a_copy.bytes() ? a_copy.as<float>() : a;
+            p.b = x_copy.bytes() ? x_copy.as<float>() : x;
             p.n = w.out;
             p.k = w.in;
             p.m = T;
-            p.d = y;
+            p.d = d_copy.bytes() ? d_copy.as<float>() : y;
             lt_matmul(p, stream);
+            if (d_copy.bytes()) FATHOM_CUDA_CHECK(cudaMemcpyAsync(y, d_copy.as<float>(), d_copy.bytes(), cudaMemcpyDeviceToDevice, stream));
             return;
         }
         case TensorCorePath::None: break;

@@ -185,6 +185,23 @@ TEST("GPU tensor-core products match the CPU reference: FP8 block-scaled, and bf
             }
         }
     }
+    // Inputs and outputs that are views 16 bytes into a buffer (not 256-byte aligned): the same values.
+    for (auto f : {cpu::WeightFormat::F32, cpu::WeightFormat::Fp4Group32}) {
+        auto o = test_weight(f, 64, 256, rng);
+        cuda::DeviceWeight dw(o.w);
+        const int64_t T = 32;
+        const auto x = random_vector(static_cast<size_t>(T * 256), rng);
+        std::vector<float> ref(static_cast<size_t>(T * 64));
+        cpu::linear_with(cpu::reference_kernels(), o.w, x.data(), T, ref.data());
+        cuda::DeviceBuffer dx((x.size() + 4) * 4), dy((ref.size() + 4) * 4);
+        FATHOM_CUDA_CHECK(cudaMemcpy(dx.as<float>() + 4, x.data(), x.size() * 4, cudaMemcpyHostToDevice));
+        cuda::linear_path(cuda::LinearPath::TensorCores, dw.view(), dx.as<float>() + 4, T, dy.as<float>() + 4);
+        std::vector<float> got(ref.size());
+        FATHOM_CUDA_CHECK(cudaMemcpy(got.data(), dy.as<float>() + 4, got.size() * 4, cudaMemcpyDeviceToHost));
+        const double e = rel_error(got, ref);
+        std::fprintf(stderr, "  tensor cores, unaligned views, format %d: rel error %.3g\n", int(f), e);
+        CHECK(e < 1e-5);
+    }
     // A view of rows starting at a 128-row boundary (as wo_a's groups) takes the same scales as the full weight.
     auto o = unit::random_weight(cpu::WeightFormat::Fp8Block128, 512, 512, rng);
     cuda::DeviceWeight dw(o.w);
