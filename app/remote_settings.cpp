@@ -1,6 +1,7 @@
 #include "app/remote_settings.hpp"
 
 #include "app/app_log.hpp"
+#include "app/setting_write.hpp"
 
 namespace fathom::app {
 
@@ -39,16 +40,9 @@ RemoteSettings::RemoteSettings(storage::SettingsStore& store, QObject* parent) :
 }
 
 bool RemoteSettings::save(const char* key, const QString& value, const QString& context) {
-    try {
-        if (value.isEmpty())
-            store_.remove(key);
-        else
-            store_.set(key, value.toStdString());
-        return true;
-    } catch (const std::exception& e) {
-        emit settingsError(context, QString::fromUtf8(e.what()));
-        return false;
-    }
+    const auto error = write_setting(store_, key, value);
+    if (error) emit settingsError(context, *error);
+    return !error;
 }
 
 QString RemoteSettings::problem() const {

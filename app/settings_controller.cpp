@@ -1,4 +1,5 @@
 #include "app/settings_controller.hpp"
+#include "app/setting_write.hpp"
 
 #include <QtGlobal>
 
@@ -34,16 +35,9 @@ SettingsController::SettingsController(storage::SettingsStore& store, QObject* p
 }
 
 bool SettingsController::save(const char* key, const QString& value, const QString& context) {
-    try {
-        if (value.isEmpty())
-            store_.remove(key);
-        else
-            store_.set(key, value.toStdString());
-        return true;
-    } catch (const std::exception& e) {
-        emit settingsError(context, QString::fromUtf8(e.what()));
-        return false;
-    }
+    const auto error = write_setting(store_, key, value);
+    if (error) emit settingsError(context, *error);
+    return !error;
 }
 
 void SettingsController::setModelFolder(const QString& folder) {
