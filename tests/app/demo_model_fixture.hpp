@@ -3,9 +3,12 @@
 // FATHOM_DEMO_MODEL exactly as a bundled demo model would be.
 #pragma once
 
+#include "app/logging.hpp"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QProcess>
+#include <QQuickStyle>
 #include <QString>
 
 namespace ui_test {
@@ -33,6 +36,16 @@ inline QString ensureDemoModel(QString& error) {
         error = QStringLiteral("cannot rename %1 to %2").arg(partial, folder);
         return {};
     }
+    return folder;
+}
+
+// What a suite that talks to the demo model does first: the app's style, logging into the suite's data folder,
+// the demo model generated when absent and announced through FATHOM_DEMO_MODEL. The folder, or empty and `error`.
+inline QString prepareDemoSuite(const QString& dataDir, QString& error) {
+    QQuickStyle::setStyle(QStringLiteral("Material"));
+    fathom::app::setupLogging(dataDir);
+    const QString folder = ensureDemoModel(error);
+    if (!folder.isEmpty()) qputenv("FATHOM_DEMO_MODEL", folder.toUtf8());
     return folder;
 }
 

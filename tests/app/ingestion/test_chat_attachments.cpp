@@ -83,12 +83,9 @@ private:
 private slots:
     void initTestCase() {
         QVERIFY(dataDir_.isValid());
-        QQuickStyle::setStyle(QStringLiteral("Material"));
-        fathom::app::setupLogging(dataDir_.path());
         QString error;
-        demoFolder_ = ui_test::ensureDemoModel(error);
+        demoFolder_ = ui_test::prepareDemoSuite(dataDir_.path(), error);
         QVERIFY2(!demoFolder_.isEmpty(), qPrintable(error));
-        qputenv("FATHOM_DEMO_MODEL", demoFolder_.toUtf8());
     }
 
     void attachedPdfGoesIntoThePromptWithAStablePrefix() {
