@@ -277,13 +277,9 @@ private:
     }
 
     static void saveScreenshot(UiHarness& ui, const QString& name) {
-        QDir().mkpath(QStringLiteral(FATHOM_SCREENSHOT_DIR));
         QTest::mouseMove(ui.window, QPoint(ui.window->width() - 5, ui.window->height() / 2));  // no tooltip in the picture
         QTest::qWait(600);  // tooltips fade out
-        QTest::qWait(200);  // let the last frame render
-        const QImage shot = ui.window->grabWindow();
-        QVERIFY(!shot.isNull());
-        QVERIFY(shot.save(QDir(QStringLiteral(FATHOM_SCREENSHOT_DIR)).filePath(name)));
+        ui_test::saveScreenshot(ui, name);
     }
 
     QTemporaryDir dataDir_;

@@ -23,6 +23,7 @@
 #include <filesystem>
 
 using ui_test::UiHarness;
+using ui_test::saveScreenshot;
 
 class ChatFlowTest : public QObject {
     Q_OBJECT
@@ -460,14 +461,6 @@ private:
     static void showWindow(UiHarness& ui) {
         ui.window->show();
         QVERIFY(QTest::qWaitForWindowExposed(ui.window));
-    }
-
-    static void saveScreenshot(UiHarness& ui, const QString& name) {
-        QDir().mkpath(QStringLiteral(FATHOM_SCREENSHOT_DIR));
-        QTest::qWait(200);  // let the last frame render
-        const QImage shot = ui.window->grabWindow();
-        QVERIFY(!shot.isNull());
-        QVERIFY(shot.save(QDir(QStringLiteral(FATHOM_SCREENSHOT_DIR)).filePath(name)));
     }
 
     QTemporaryDir dataDir_;

@@ -12,6 +12,7 @@
 #include <QTest>
 
 using ui_test::UiHarness;
+using ui_test::saveScreenshot;
 using namespace fathom;
 
 namespace {
@@ -172,14 +173,6 @@ private slots:
     }
 
 private:
-    static void saveScreenshot(UiHarness& ui, const QString& name) {
-        QDir().mkpath(QStringLiteral(FATHOM_SCREENSHOT_DIR));
-        QTest::qWait(200);  // let the last frame render
-        const QImage shot = ui.window->grabWindow();
-        QVERIFY(!shot.isNull());
-        QVERIFY(shot.save(QDir(QStringLiteral(FATHOM_SCREENSHOT_DIR)).filePath(name)));
-    }
-
     QTemporaryDir dataDir_;
 };
 

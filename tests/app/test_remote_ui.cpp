@@ -16,6 +16,7 @@ using remote_test::chunkEvent;
 using remote_test::FakeOpenAiServer;
 using remote_test::ScriptedResponse;
 using ui_test::UiHarness;
+using ui_test::saveScreenshot;
 
 class RemoteUiTest : public QObject {
     Q_OBJECT
@@ -152,14 +153,6 @@ private:
         const qreal maxY = qMax<qreal>(0, flickable->property("contentHeight").toReal() - flickable->height());
         flickable->setProperty("contentY", qMin(maxY, target->mapToItem(content, QPointF(0, 0)).y() - 10));
         QTest::qWait(50);
-    }
-
-    static void saveScreenshot(UiHarness& ui, const QString& name) {
-        QDir().mkpath(QStringLiteral(FATHOM_SCREENSHOT_DIR));
-        QTest::qWait(200);  // let the last frame render
-        const QImage shot = ui.window->grabWindow();
-        QVERIFY(!shot.isNull());
-        QVERIFY(shot.save(QDir(QStringLiteral(FATHOM_SCREENSHOT_DIR)).filePath(name)));
     }
 
     QTemporaryDir dataDir_;

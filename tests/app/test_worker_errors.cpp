@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 using ui_test::UiHarness;
+using ui_test::saveScreenshot;
 
 class WorkerErrorsTest : public QObject {
     Q_OBJECT
@@ -101,14 +102,6 @@ private slots:
     }
 
 private:
-    static void saveScreenshot(UiHarness& ui, const QString& name) {
-        QDir().mkpath(QStringLiteral(FATHOM_SCREENSHOT_DIR));
-        QTest::qWait(200);
-        const QImage shot = ui.window->grabWindow();
-        QVERIFY(!shot.isNull());
-        QVERIFY(shot.save(QDir(QStringLiteral(FATHOM_SCREENSHOT_DIR)).filePath(name)));
-    }
-
     QTemporaryDir dataDir_;
 };
 

@@ -4,6 +4,8 @@
 
 #include "app/app_context.hpp"
 
+#include <QDir>
+#include <QImage>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickWindow>
@@ -70,5 +72,17 @@ private:
         return nullptr;
     }
 };
+
+#ifdef FATHOM_SCREENSHOT_DIR
+// The window as FATHOM_SCREENSHOT_DIR/name, after the last frame has rendered; the check fails when the picture
+// is empty or cannot be written.
+inline void saveScreenshot(UiHarness& ui, const QString& name) {
+    QDir().mkpath(QStringLiteral(FATHOM_SCREENSHOT_DIR));
+    QTest::qWait(300);
+    const QImage shot = ui.window->grabWindow();
+    QVERIFY(!shot.isNull());
+    QVERIFY(shot.save(QDir(QStringLiteral(FATHOM_SCREENSHOT_DIR)).filePath(name)));
+}
+#endif
 
 }  // namespace ui_test

@@ -52,12 +52,6 @@ class ChatAttachmentsTest : public QObject {
     Q_OBJECT
 
 private:
-    void shot(UiHarness& ui, const char* name) {
-        QTest::qWait(300);
-        QDir().mkpath(QStringLiteral(FATHOM_SCREENSHOT_DIR));
-        ui.window->grabWindow().save(QStringLiteral(FATHOM_SCREENSHOT_DIR "/") + QLatin1String(name));
-    }
-
     // Sends a question and waits for the whole reply.
     void ask(UiHarness& ui, const QString& question) {
         auto& chat = ui.context->chat();
@@ -127,7 +121,7 @@ private slots:
 
         // First question: the document block is the prompt's first turn, pages behind [p. N], with the citation rule.
         ask(ui, QStringLiteral("How many zebras were counted?"));
-        shot(ui, "attachment_chips.png");
+        ui_test::saveScreenshot(ui, QStringLiteral("attachment_chips.png"));
         ChatContextBuilder& builder = ui.context->contextBuilder();
         const fathom::app::DocumentContext first = builder.lastContext();
         QCOMPARE(first.conversationId, conversation);
@@ -267,7 +261,7 @@ private slots:
                  qPrintable(QStringLiteral("%1x%2").arg(paintedWidth).arg(paintedHeight)));
         QVERIFY(viewer->property("target").toMap().value("text").toString().contains("412 zebras"));
         QVERIFY(!ui.item("citationPageStatus")->isVisible());
-        shot(ui, "citation_page_view.png");
+        ui_test::saveScreenshot(ui, QStringLiteral("citation_page_view.png"));
 
         // The image is poppler's drawing of the page: not blank.
         const QImage page = fathom::app::renderPdfPage(report.value("sourcePath").toString(), 4, 300);
@@ -339,7 +333,7 @@ private slots:
         QTRY_VERIFY(notice->isVisible());
         QVERIFY2(notice->property("text").toString().contains(context.leftOut.first()),
                  qPrintable(notice->property("text").toString()));
-        shot(ui, "attachment_left_out.png");
+        ui_test::saveScreenshot(ui, QStringLiteral("attachment_left_out.png"));
     }
 
 private:

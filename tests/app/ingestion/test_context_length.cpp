@@ -24,12 +24,6 @@ class ContextLengthTest : public QObject {
     Q_OBJECT
 
 private:
-    void shot(UiHarness& ui, const char* name) {
-        QTest::qWait(300);
-        QDir().mkpath(QStringLiteral(FATHOM_SCREENSHOT_DIR));
-        ui.window->grabWindow().save(QStringLiteral(FATHOM_SCREENSHOT_DIR "/") + QLatin1String(name));
-    }
-
     // Sends a question and waits for the whole reply; returns what the engine reported.
     GenerationResult ask(UiHarness& ui, const QString& question) {
         auto& chat = ui.context->chat();
@@ -104,7 +98,7 @@ private slots:
         QTRY_VERIFY2(statusText(ui).contains(QStringLiteral(" / 1000 tokens")), qPrintable(statusText(ui)));
         QCOMPARE(ui.item("contextLengthNote")->property("text").toString(),
                  QStringLiteral("The prompt, its documents and the reply stop at 1000 of the model's %1 tokens.").arg(maximum));
-        shot(ui, "settings-context-length.png");
+        ui_test::saveScreenshot(ui, QStringLiteral("settings-context-length.png"));
         QVERIFY(ui.click("settingsButton"));  // back to the chat
 
         // The same document no longer fits: the later pages are left out, and the bar says which.
@@ -119,7 +113,7 @@ private slots:
         QTRY_VERIFY(notice->isVisible());
         QVERIFY2(notice->property("text").toString().contains(small.leftOut.first()),
                  qPrintable(notice->property("text").toString()));
-        shot(ui, "context-length-left-out.png");
+        ui_test::saveScreenshot(ui, QStringLiteral("context-length-left-out.png"));
 
         // The reply stops where the context is full: a new conversation, 300 tokens, replies of up to 1000.
         settings.setMaxReplyTokens(1000);
