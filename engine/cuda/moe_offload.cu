@@ -1,15 +1,12 @@
 #include "cuda/moe_offload.cuh"
 
-#include "cuda/grouped_gemv.cuh"
-
-#include <algorithm>
-
 #include "cpu/expert_batch.hpp"
-#include "cuda/forward_kernels.cuh"
 #include "cuda/cuda_log.hpp"
+#include "cuda/forward_kernels.cuh"
+#include "cuda/grouped_gemv.cuh"
 #include "cuda/linear.cuh"
 
-
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 

@@ -1,3 +1,4 @@
+#include "cuda/block_scale.cuh"
 #include "cuda/cuda_error.hpp"
 #include "cuda/pointwise.cuh"
 
@@ -31,12 +32,6 @@ __global__ void rms_norm_kernel(float* x, const float* weight, int64_t n, float 
     for (int64_t i = threadIdx.x; i < n; i += blockDim.x) row[i] = weight ? row[i] * r * weight[i] : row[i] * r;
 }
 
-// 2^ceil(log2(v)) for v > 0, exactly.
-__device__ float pow2_ceil(float v) {
-    int e;
-    const float m = frexpf(v, &e);
-    return m == 0.5f ? ldexpf(1.0f, e - 1) : ldexpf(1.0f, e);
-}
 
 __device__ float round_fp8(float v) {
     const float a = fabsf(v);
@@ -65,7 +60,7 @@ __global__ void fp8_round_kernel(float* x, int64_t row_stride, int64_t n, int64_
     float amax = 0.0f;
     for (int64_t i = lane; i < len; i += 32) amax = fmaxf(amax, fabsf(p[i]));
     for (int d = 16; d > 0; d >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, d));
-    const float scale = pow2_ceil(fmaxf(amax, 1e-4f) / 448.0f);
+    const float scale = fp8_block_scale(amax);
     for (int64_t i = lane; i < len; i += 32) p[i] = round_fp8(fminf(fmaxf(p[i] / scale, -448.0f), 448.0f)) * scale;
 }
 

@@ -1,5 +1,6 @@
 #include "cuda/tensor_core_linear.cuh"
 
+#include "cuda/block_scale.cuh"
 #include "cuda/cuda_error.hpp"
 #include "cuda/lt_matmul.cuh"
 #include "cuda/weight_decode.cuh"
@@ -59,11 +60,6 @@ __global__ void sum_terms_kernel(const float* d, int64_t T, int64_t rows, int64_
     y[i] = s;
 }
 
-__device__ float pow2_ceil(float v) {
-    int e;
-    const float m = frexpf(v, &e);
-    return m == 0.5f ? ldexpf(1.0f, e - 1) : ldexpf(1.0f, e);
-}
 
 // The model's activation FP8 quantization per (row, 128 inputs), one warp each: codes q [rows, in] and scales
 // [in/128][rows] (row index fastest, as cuBLASLt reads them). For an input that is already FP8-rounded the codes
@@ -77,7 +73,7 @@ __global__ void quantize_fp8_kernel(const float* x, int64_t T, int64_t rows, int
     const float4 v = t < T ? *reinterpret_cast<const float4*>(x + t * in + b * 128 + lane * 4) : make_float4(0, 0, 0, 0);
     float amax = fmaxf(fmaxf(fabsf(v.x), fabsf(v.y)), fmaxf(fabsf(v.z), fabsf(v.w)));
     for (int d = 16; d > 0; d >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, d));
-    const float scale = t < T ? pow2_ceil(fmaxf(amax, 1e-4f) / 448.0f) : 1.0f;
+    const float scale = t < T ? fp8_block_scale(amax) : 1.0f;
     __nv_fp8_e4m3* dst = q + t * in + b * 128 + lane * 4;
     const float vals[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
