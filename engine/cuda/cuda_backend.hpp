@@ -27,6 +27,14 @@ struct ExpertOffloadOptions {
     std::function<void(uint64_t done, uint64_t total)> on_progress;  // copying experts at load
 };
 
-std::unique_ptr<ForwardBackend> make_cuda_backend(const runtime::Model& model, const ExpertOffloadOptions& offload = {});
+struct CudaBackendOptions {
+    // One-token steps with every routed expert resident are recorded and replayed as CUDA graphs (the same kernels
+    // as without: bit-identical logits). Off: launched one by one, for comparison.
+    bool decode_graphs = true;
+    size_t decode_scratch_bytes = size_t{64} << 20;  // the recorded step's temporaries
+};
+
+std::unique_ptr<ForwardBackend> make_cuda_backend(const runtime::Model& model, const ExpertOffloadOptions& offload = {},
+                                                  const CudaBackendOptions& options = {});
 
 }  // namespace fathom::cuda

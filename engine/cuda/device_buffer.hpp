@@ -1,6 +1,8 @@
 // DeviceBuffer: one device allocation owned by RAII, with typed upload/download helpers. Allocations are
 // stream-ordered from CUDA's memory pool (freed memory is reused, not returned), so the many short-lived buffers
 // of a forward pass cost no cudaMalloc each. Allocation failures throw fathom::Error naming the size, never abort.
+// While a ScratchArena is active on the thread (a decode step being recorded as a CUDA graph), buffers are carved
+// from it instead: a graph may not allocate, and the arena's addresses stay valid for the graph's replay.
 #pragma once
 
 #include "cuda/cuda_error.hpp"
@@ -14,11 +16,65 @@
 
 namespace fathom::cuda {
 
+// One preallocated device block handed out front to back; reset() makes all of it free again. Not thread-safe:
+// it is active on one thread at a time (ScratchArena::Scope).
+class ScratchArena {
+public:
+    explicit ScratchArena(size_t bytes) : bytes_(bytes) {
+        const cudaError_t status = cudaMalloc(&base_, bytes);
+        if (status != cudaSuccess) {
+            cudaGetLastError();
+            throw Error("cannot allocate a " + std::to_string(bytes >> 20) + " MiB scratch arena on the GPU: " + cudaGetErrorString(status));
+        }
+    }
+    ~ScratchArena() { cudaFree(base_); }
+    ScratchArena(const ScratchArena&) = delete;
+    ScratchArena& operator=(const ScratchArena&) = delete;
+
+    void* take(size_t bytes) {
+        const size_t aligned = (bytes + 255) & ~size_t{255};  // 256 bytes: what cudaMalloc and cuBLASLt promise
+        if (used_ + aligned > bytes_)
+            throw Error("the GPU scratch arena of " + std::to_string(bytes_ >> 20) + " MiB is too small for this step (" +
+                        std::to_string((used_ + aligned) >> 20) + " MiB asked)");
+        void* p = static_cast<uint8_t*>(base_) + used_;
+        used_ += aligned;
+        return p;
+    }
+    void reset() { used_ = 0; }
+    size_t used() const { return used_; }
+    size_t bytes() const { return bytes_; }
+
+    static ScratchArena*& active() {
+        thread_local ScratchArena* arena = nullptr;
+        return arena;
+    }
+    // Makes `arena` the thread's source of DeviceBuffers until the scope ends.
+    class Scope {
+    public:
+        explicit Scope(ScratchArena& arena) : previous_(std::exchange(active(), &arena)) {}
+        ~Scope() { active() = previous_; }
+        Scope(const Scope&) = delete;
+        Scope& operator=(const Scope&) = delete;
+
+    private:
+        ScratchArena* previous_;
+    };
+
+private:
+    void* base_ = nullptr;
+    size_t bytes_ = 0, used_ = 0;
+};
+
 class DeviceBuffer {
 public:
     DeviceBuffer() = default;
     explicit DeviceBuffer(size_t bytes) : bytes_(bytes) {
         if (bytes == 0) return;
+        if (ScratchArena* arena = ScratchArena::active()) {
+            ptr_ = arena->take(bytes);
+            from_arena_ = true;
+            return;
+        }
         keep_pool_memory();
         const cudaError_t status = cudaMallocAsync(&ptr_, bytes, nullptr);
         if (status != cudaSuccess) {
@@ -30,15 +86,19 @@ public:
     ~DeviceBuffer() { release(); }
     // Bytes held by all DeviceBuffers now (the pool may hold more: freed memory stays with it for reuse).
     static int64_t live_bytes() { return live().load(); }
-    DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
+    DeviceBuffer(DeviceBuffer&& o) noexcept
+        : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)), from_arena_(std::exchange(o.from_arena_, false)) {}
     DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
         if (this != &o) {
             release();
             ptr_ = std::exchange(o.ptr_, nullptr);
             bytes_ = std::exchange(o.bytes_, 0);
+            from_arena_ = std::exchange(o.from_arena_, false);
         }
         return *this;
     }
+    // Scratch memory of a recorded step: must not be kept past the step (persistent state is allocated outside).
+    bool from_arena() const { return from_arena_; }
     DeviceBuffer(const DeviceBuffer&) = delete;
     DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 
@@ -66,6 +126,11 @@ private:
     }
     void release() {
         if (!ptr_) return;
+        if (from_arena_) {
+            ptr_ = nullptr;
+            from_arena_ = false;
+            return;
+        }
         cudaFreeAsync(ptr_, nullptr);
         live() -= static_cast<int64_t>(bytes_);
         ptr_ = nullptr;
@@ -87,6 +152,7 @@ private:
 
     void* ptr_ = nullptr;
     size_t bytes_ = 0;
+    bool from_arena_ = false;
 };
 
 }  // namespace fathom::cuda

@@ -278,6 +278,11 @@ __global__ void iota_rows_kernel(int32_t* idx, int64_t T, int64_t n) {
     if (i < T * n) idx[i] = static_cast<int32_t>(i % n);
 }
 
+__global__ void segment_offsets_kernel(int32_t* offsets, int64_t T, int64_t n) {
+    const int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (t <= T) offsets[t] = static_cast<int32_t>(t * n);
+}
+
 constexpr int kRouteWarps = 4;
 
 // One warp per token: the lanes score every expert (lane-strided) into shared memory, then k rounds of a warp
@@ -421,9 +426,10 @@ void topk_rows(const float* scores, int64_t T, int64_t n, int64_t k, int64_t pos
     }
     const int64_t total = T * n;
     DeviceBuffer idx(static_cast<size_t>(total) * 4), sorted_keys(static_cast<size_t>(total) * 4), sorted_idx(static_cast<size_t>(total) * 4);
-    std::vector<int32_t> offsets(static_cast<size_t>(T + 1));
-    for (int64_t t = 0; t <= T; ++t) offsets[t] = static_cast<int32_t>(t * n);
-    auto doff = DeviceBuffer::from(std::span<const int32_t>(offsets));
+    // Written on the device: no host copy or synchronisation, so a recorded decode step can hold this.
+    DeviceBuffer doff(static_cast<size_t>(T + 1) * 4);
+    segment_offsets_kernel<<<blocks_for(T + 1), 256, 0, s>>>(doff.as<int32_t>(), T, n);
+    FATHOM_CUDA_CHECK_LAUNCH();
     iota_rows_kernel<<<blocks_for(total), 256, 0, s>>>(idx.as<int32_t>(), T, n);
     FATHOM_CUDA_CHECK_LAUNCH();
     size_t temp_bytes = 0;
@@ -436,7 +442,8 @@ void topk_rows(const float* scores, int64_t T, int64_t n, int64_t k, int64_t pos
                                                                          doff.as<int32_t>(), doff.as<int32_t>() + 1, s));
     take_topk_kernel<<<blocks_for(T * k), 256, 0, s>>>(sorted_keys.as<float>(), sorted_idx.as<int32_t>(), T, n, k, out);
     FATHOM_CUDA_CHECK_LAUNCH();
-    FATHOM_CUDA_CHECK(cudaStreamSynchronize(s));  // the temporaries die with this scope
+    // The temporaries are freed in stream order (on the legacy stream, which waits for `s`; or, recorded, they
+    // belong to the step's scratch arena): no synchronisation here.
 }
 
 void moe_route(const float* u, const float* bias, const int64_t* tid2eid, const int64_t* tokens, int64_t T, int64_t E,

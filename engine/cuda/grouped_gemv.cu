@@ -25,7 +25,7 @@ __global__ void __launch_bounds__(kWarps * 32, 2) grouped_gemv_kernel(const __gr
     int i = 0;
     while (i + 1 < a.count && static_cast<int64_t>(blockIdx.x) >= a.block_begin[i + 1]) ++i;
     const GemvTask& task = a.tasks[i];
-    const DeviceWeightView& w = task.w;
+    const DeviceWeightView w = task.table ? task.table[*task.index] : task.w;
     for (int64_t k = threadIdx.x; k < w.in; k += blockDim.x) x[k] = task.x[k];
     __syncthreads();
     const int lane = threadIdx.x & 31;

@@ -13,6 +13,10 @@ struct GemvTask {
     DeviceWeightView w;
     const float* x = nullptr;  // [w.in], device
     float* y = nullptr;        // [w.out], device
+    // When set, the matrix is chosen on the device: table[*index] (a routed expert picked by the GPU's router);
+    // `w` then only gives the shape and format, which every entry of the table shares.
+    const DeviceWeightView* table = nullptr;
+    const int32_t* index = nullptr;
 };
 
 // y_i = W_i . x_i for every task (any count; launched in groups). Inputs of at most 48K values.

@@ -2,6 +2,7 @@
 // accumulation; a warp-per-row GEMV for decode-sized T and a shared-memory tiled GEMM for prefill.
 #pragma once
 
+#include "cuda/current_stream.cuh"
 #include "cuda/device_weight.hpp"
 #include "cuda/tensor_core_linear.cuh"
 
@@ -18,12 +19,12 @@ GemmMode gemm_mode();
 // x, y: device pointers. Decode-sized T runs the GEMV; larger T the tensor cores where tensor_core_path allows
 // under gemm_mode(), else the CUDA-core tiled GEMM.
 // Throws fathom::Error on unsupported shapes or CUDA errors.
-void linear(const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaStream_t stream = nullptr,
+void linear(const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaStream_t stream = current_stream(),
             LinearInput input = LinearInput::Plain);
 
 // Which path linear() takes for T token rows (exposed so tests cover each).
 enum class LinearPath { Gemv, TiledGemm, TensorCores };
-void linear_path(LinearPath path, const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaStream_t stream = nullptr,
+void linear_path(LinearPath path, const DeviceWeightView& w, const float* x, int64_t T, float* y, cudaStream_t stream = current_stream(),
                  LinearInput input = LinearInput::Plain, bool allow_fp8 = false);
 
 }  // namespace fathom::cuda

@@ -92,7 +92,11 @@ struct Context {
 
     void* workspace(cudaStream_t s) {
         auto& w = workspaces[s];
-        if (w.bytes() == 0) w = DeviceBuffer(kWorkspaceBytes);
+        if (w.bytes() == 0) {
+            // Kept for the stream's life: it must not come from a recorded step's scratch memory.
+            if (ScratchArena::active()) throw Error("internal: cuBLASLt's first use on a stream inside a recorded step");
+            w = DeviceBuffer(kWorkspaceBytes);
+        }
         return w.as<void>();
     }
 };

@@ -50,23 +50,31 @@ void gpu_expert_forward(const std::array<DeviceWeightView, 3>& w, const float* x
     scatter_add_rows(y.as<float>(), rows, n, d, out, s);
 }
 
-void gpu_experts_one_token(std::span<const std::array<DeviceWeightView, 3>> experts, const float* xq, const float* weights,
-                           int64_t d, float limit, float* out, cudaStream_t s) {
+void gpu_experts_one_token(std::span<const TokenExpert> experts, const float* xq, const float* weights, int64_t d, float limit,
+                           float* out, cudaStream_t s) {
     if (experts.empty()) return;
-    const int64_t G = static_cast<int64_t>(experts.size()), inter = experts.front()[0].out;
+    const int64_t G = static_cast<int64_t>(experts.size()), inter = experts.front().w[0].out;
     for (const auto& e : experts)
-        if (e[0].out != inter || e[2].out != inter || e[1].out != d || e[0].in != d)
+        if (e.w[0].out != inter || e.w[2].out != inter || e.w[1].out != d || e.w[0].in != d)
             throw Error("gpu_experts_one_token: experts of different shapes in one group");
     DeviceBuffer g(static_cast<size_t>(G * inter) * 4), v(g.bytes()), y(static_cast<size_t>(G * d) * 4);
+    auto task = [](const TokenExpert& e, int which, const float* x, float* y_out) {
+        GemvTask t{e.w[which], x, y_out};
+        if (e.tables) {
+            t.table = e.tables + which * e.experts;
+            t.index = e.index;
+        }
+        return t;
+    };
     std::vector<GemvTask> tasks;
     for (int64_t i = 0; i < G; ++i) {
-        tasks.push_back({experts[i][0], xq, g.as<float>() + i * inter});
-        tasks.push_back({experts[i][2], xq, v.as<float>() + i * inter});
+        tasks.push_back(task(experts[i], 0, xq, g.as<float>() + i * inter));
+        tasks.push_back(task(experts[i], 2, xq, v.as<float>() + i * inter));
     }
     grouped_gemv(tasks, s);
     swiglu(g.as<float>(), v.as<float>(), weights, G, inter, limit, s);
     tasks.clear();
-    for (int64_t i = 0; i < G; ++i) tasks.push_back({experts[i][1], g.as<float>() + i * inter, y.as<float>() + i * d});
+    for (int64_t i = 0; i < G; ++i) tasks.push_back(task(experts[i], 1, g.as<float>() + i * inter, y.as<float>() + i * d));
     grouped_gemv(tasks, s);
     add_rows_into(y.as<float>(), G, d, out, s);
 }
@@ -100,6 +108,19 @@ MoeOffload::MoeOffload(const runtime::Model& model, const ExpertOffloadOptions& 
             options.on_progress(static_cast<uint64_t>(s + 1) * expert_bytes(), static_cast<uint64_t>(slots) * expert_bytes());
     }
     FATHOM_CUDA_CHECK(cudaStreamSynchronize(copy_stream_));
+    if (slots == all && !options.routing_override) {
+        // Placement never changes when every expert is resident: the views can live on the device once.
+        for (int64_t layer = 0; layer < L; ++layer) {
+            std::vector<DeviceWeightView> table(static_cast<size_t>(3 * E));
+            for (int64_t e = 0; e < E; ++e) {
+                const auto views = slots_->views(slots_->slot(policy_->slot_of(layer, e)));
+                for (int which = 0; which < 3; ++which) table[static_cast<size_t>(which * E + e)] = views[static_cast<size_t>(which)];
+            }
+            device_tables_.push_back(DeviceBuffer::from(std::span<const DeviceWeightView>(table)));
+        }
+        const std::vector<float> ones(static_cast<size_t>(std::max<int64_t>(1, c_.n_shared_experts)), 1.0f);
+        shared_ones_ = DeviceBuffer::from(std::span<const float>(ones));
+    }
     {
         char msg[200];
         std::snprintf(msg, sizeof msg, "expert offload: %lld of %lld routed experts on the GPU (%.2f GiB), host copies %s",
@@ -119,6 +140,29 @@ MoeOffload::~MoeOffload() {
         if (staging_done_[i]) cudaEventDestroy(staging_done_[i]);
     }
     if (moe_done_) cudaEventDestroy(moe_done_);
+}
+
+void MoeOffload::run_resident_token(int64_t block, const float* xq, const int32_t* experts, const float* weights,
+                                    std::span<const std::array<DeviceWeightView, 3>> shared, float* out) {
+    if (!routes_on_device()) throw Error("internal: device routing needs every routed expert resident");
+    const int64_t d = c_.hidden_size, E = c_.n_routed_experts, k = c_.num_experts_per_tok;
+    const auto S = static_cast<int64_t>(shared.size());
+    if (S * 4 > static_cast<int64_t>(shared_ones_.bytes())) throw Error("internal: more shared experts than the config names");
+    const auto* tables = device_tables_.at(static_cast<size_t>(block)).as<DeviceWeightView>();
+    // The shape and format of every routed expert of the layer (they share them): slot 0's views.
+    const auto shape = slots_->views(slots_->slot(policy_->slot_of(block, 0)));
+    std::vector<TokenExpert> group;
+    for (const auto& e : shared) group.push_back({e});
+    for (int64_t j = 0; j < k; ++j) group.push_back({shape, tables, E, experts + j});
+    // Weights in group order: 1 for each shared expert, then the router's.
+    DeviceBuffer group_weights(static_cast<size_t>(S + k) * 4);
+    const cudaStream_t s = current_stream();
+    if (S) FATHOM_CUDA_CHECK(cudaMemcpyAsync(group_weights.as<float>(), shared_ones_.as<float>(), S * 4, cudaMemcpyDeviceToDevice, s));
+    FATHOM_CUDA_CHECK(cudaMemcpyAsync(group_weights.as<float>() + S, weights, k * 4, cudaMemcpyDeviceToDevice, s));
+    gpu_experts_one_token(group, xq, group_weights.as<float>(), d, static_cast<float>(c_.swiglu_limit), out, s);
+    stats.expert_uses += static_cast<uint64_t>(k);
+    stats.gpu_resident += static_cast<uint64_t>(k);
+    stats.gpu_expert_bytes += static_cast<uint64_t>(k) * expert_bytes();
 }
 
 void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int32_t>& experts, std::vector<float>& weights,
@@ -184,12 +228,13 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
     // One token: the resident routed experts and the shared ones run as one group (four launches).
     const bool grouped = T == 1;
     if (grouped) {
-        std::vector<std::array<DeviceWeightView, 3>> group(shared.begin(), shared.end());
+        std::vector<TokenExpert> group;
+        for (const auto& e : shared) group.push_back({e});
         std::vector<float> group_weights(shared.size(), 1.0f);
         for (const auto& task : tasks) {
             if (task.where != Where::Gpu) continue;
-            FATHOM_CUDA_CHECK(cudaStreamWaitEvent(nullptr, slots_->ready_event(task.slot), 0));
-            group.push_back(slots_->views(slots_->slot(task.slot)));
+            FATHOM_CUDA_CHECK(cudaStreamWaitEvent(current_stream(), slots_->ready_event(task.slot), 0));
+            group.push_back({slots_->views(slots_->slot(task.slot))});
             group_weights.push_back(task.weights.front());
             ++stats.gpu_resident;
             stats.gpu_expert_bytes += expert_bytes();
@@ -211,7 +256,7 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
     for (const auto& task : tasks) {
         const auto n = static_cast<int64_t>(task.rows.size());
         if (task.where == Where::Gpu && !grouped) {
-            FATHOM_CUDA_CHECK(cudaStreamWaitEvent(nullptr, slots_->ready_event(task.slot), 0));
+            FATHOM_CUDA_CHECK(cudaStreamWaitEvent(current_stream(), slots_->ready_event(task.slot), 0));
             gpu_expert_forward(slots_->views(slots_->slot(task.slot)), xq, drows.as<int32_t>() + task.offset,
                                dweights.as<float>() + task.offset, n, d, limit, out);
             ++stats.gpu_resident;
@@ -221,10 +266,10 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
             FATHOM_CUDA_CHECK(cudaStreamWaitEvent(copy_stream_, staging_done_[j], 0));
             host_->copy_to_device(block, task.expert, staging_->slot(j), copy_stream_);
             FATHOM_CUDA_CHECK(cudaEventRecord(staging_copied_[j], copy_stream_));
-            FATHOM_CUDA_CHECK(cudaStreamWaitEvent(nullptr, staging_copied_[j], 0));
+            FATHOM_CUDA_CHECK(cudaStreamWaitEvent(current_stream(), staging_copied_[j], 0));
             gpu_expert_forward(staging_->views(staging_->slot(j)), xq, drows.as<int32_t>() + task.offset,
                                dweights.as<float>() + task.offset, n, d, limit, out);
-            FATHOM_CUDA_CHECK(cudaEventRecord(staging_done_[j], nullptr));
+            FATHOM_CUDA_CHECK(cudaEventRecord(staging_done_[j], current_stream()));
             ++stats.streamed;
             stats.pcie_bytes += expert_bytes();
         }
@@ -266,7 +311,7 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
 
     // Hot experts move in after this layer's kernels: the copy waits for them, later users wait for the copy.
     const auto changes = policy_->propose(block, std::span<const int32_t>(experts.data(), experts.size()), options_.max_swaps_per_layer_step);
-    if (!changes.empty()) FATHOM_CUDA_CHECK(cudaEventRecord(moe_done_, nullptr));
+    if (!changes.empty()) FATHOM_CUDA_CHECK(cudaEventRecord(moe_done_, current_stream()));
     for (const auto& change : changes) {
         FATHOM_CUDA_CHECK(cudaStreamWaitEvent(copy_stream_, moe_done_, 0));
         host_->copy_to_device(change.layer, change.expert, slots_->slot(change.slot), copy_stream_);

@@ -138,7 +138,16 @@ __global__ void scale_kernel(float* x, int64_t n, float f) {
     const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i < n) x[i] *= f;
 }
+__global__ void fill_positions_kernel(int64_t* out, int64_t start, int64_t step, int64_t n) {
+    const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < n) out[i] = start + i * step;
+}
 }  // namespace
+void fill_positions(int64_t* out, int64_t start, int64_t step, int64_t n, cudaStream_t s) {
+    if (n <= 0) return;
+    fill_positions_kernel<<<static_cast<unsigned>((n + 255) / 256), 256, 0, s>>>(out, start, step, n);
+    FATHOM_CUDA_CHECK_LAUNCH();
+}
 void scale(float* x, int64_t n, float factor, cudaStream_t s) {
     if (n <= 0) return;
     scale_kernel<<<static_cast<unsigned>((n + 255) / 256), 256, 0, s>>>(x, n, factor);

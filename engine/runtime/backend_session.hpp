@@ -21,6 +21,10 @@ public:
     // and the error rethrown: the caller restores a snapshot or starts over.
     void prefill(const int64_t* tokens, int64_t T, float* last_logits, const std::atomic<bool>* cancel = nullptr);
     void decode(int64_t token, float* logits) { prefill(&token, 1, logits); }
+    // See ForwardBackend::sample_last: the last step's logits sampled where they are (-1: sample them on the host).
+    int32_t sample_last(float temperature, float top_p, int64_t vocab_limit, double u) const {
+        return backend_.sample_last(temperature, top_p, vocab_limit, u);
+    }
     std::vector<uint8_t> snapshot() const;
     void restore(std::span<const uint8_t> snapshot);  // unchanged on error
     void reset();

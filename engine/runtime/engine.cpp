@@ -201,7 +201,16 @@ GenerationStats Session::generate(std::span<const int32_t> prompt, const Samplin
             break;
         }
         const size_t limit = p.vocab_limit > 0 ? std::min(logits.size(), static_cast<size_t>(p.vocab_limit)) : logits.size();
-        const int32_t token = sampler.sample(std::span<const float>(logits.data(), limit));
+        const std::span<const float> last(logits.data(), limit);
+        int32_t token = -1;
+        if (sampler.greedy()) {
+            token = cpu::argmax(last);
+        } else {
+            // The same draw on either device, so a seed gives the same reply on the CPU and the GPU.
+            const double u = sampler.draw();
+            token = impl_->session->sample_last(sampler.temperature(), sampler.top_p(), static_cast<int64_t>(limit), u);
+            if (token < 0) token = sampler.pick(last, u);
+        }
         if (st.completion_tokens == 0) st.time_to_first_token_seconds = since(t0);
         ++st.completion_tokens;
         const bool stop = token == impl_->summary->eos_token_id ||

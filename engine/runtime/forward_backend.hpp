@@ -27,6 +27,14 @@ struct ExpertOffloadStats {
     uint64_t gpu_dense_bytes = 0;  // GPU memory the dense weights took (measured)
 };
 
+// How a backend ran its whole steps (zero for a backend that has nothing to report).
+struct StepStats {
+    uint64_t eager_steps = 0;           // steps launched kernel by kernel
+    uint64_t graph_replays = 0;         // one-token steps replayed as a recorded graph
+    uint64_t graph_instantiations = 0;  // graphs built (a new shape)
+    uint64_t graph_updates = 0;         // recordings that updated a built graph in place
+};
+
 class BlockCache {
 public:
     virtual ~BlockCache() = default;
@@ -57,6 +65,14 @@ public:
         if (last_logits) head(h.data() + (T - 1) * hc_times_d, 1, last_logits);
     }
     virtual ExpertOffloadStats expert_stats() const { return {}; }
+    virtual StepStats step_stats() const { return {}; }
+    // Samples a token on the backend's device from the logits of its last step that produced them (the first
+    // vocab_limit), with the draw u as cpu::Sampler::pick defines it; -1 where the backend leaves sampling to the
+    // host (the CPU backend: the host already has the logits).
+    virtual int32_t sample_last(float temperature, float top_p, int64_t vocab_limit, double u) const {
+        (void)temperature, (void)top_p, (void)vocab_limit, (void)u;
+        return -1;
+    }
     virtual void reset_expert_stats() const {}
 };
 

@@ -10,6 +10,7 @@
 #endif
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,16 @@ struct DeviceChoice {
     std::string miss = "auto";           // --expert-miss cpu|stream|auto
     std::string host = "pinned";         // --host-experts pinned|mapped
 };
+
+#ifdef FATHOM_HAVE_CUDA
+// FATHOM_CUDA_GRAPHS=0 launches one-token steps kernel by kernel instead of replaying graphs (for comparison).
+inline cuda::CudaBackendOptions cuda_options_from_env() {
+    cuda::CudaBackendOptions o;
+    const char* graphs = std::getenv("FATHOM_CUDA_GRAPHS");
+    if (graphs && std::string(graphs) == "0") o.decode_graphs = false;
+    return o;
+}
+#endif
 
 inline std::unique_ptr<ForwardBackend> make_backend(const DeviceChoice& choice, const runtime::Model& model) {
     if (choice.device == "cpu") {
@@ -36,7 +47,7 @@ inline std::unique_ptr<ForwardBackend> make_backend(const DeviceChoice& choice, 
         else if (choice.miss != "auto") throw Error("--expert-miss must be cpu, stream or auto, not '" + choice.miss + "'");
         if (choice.host == "mapped") o.pinned_host = false;
         else if (choice.host != "pinned") throw Error("--host-experts must be pinned or mapped, not '" + choice.host + "'");
-        return cuda::make_cuda_backend(model, o);
+        return cuda::make_cuda_backend(model, o, cuda_options_from_env());
 #else
         throw Error("this build has no CUDA backend (nvcc was not found when it was configured)");
 #endif

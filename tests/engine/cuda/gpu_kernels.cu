@@ -8,6 +8,8 @@
 #include "cuda/grouped_gemv.cuh"
 #include "cuda/linear.cuh"
 #include "cuda/pointwise.cuh"
+#include "cuda/sampling.cuh"
+#include "cpu/sampler.hpp"
 #include "random_weights.hpp"
 #include "unit.hpp"
 
@@ -135,6 +137,39 @@ TEST("GPU GEMV split along K (few rows, long rows) and the grouped GEMV match th
         if (!(e < 1e-5)) std::fprintf(stderr, "  grouped GEMV task %zu: rel error %.3g\n", i, e);
         CHECK(e < 1e-5);
     }
+    // Chosen on the device (a routed expert picked by the GPU's router): three FP4 matrices of one shape in a table,
+    // the index on the device; a task given the wrong matrix as its shape template must still use the picked one.
+    std::vector<unit::OwnedWeight> experts;
+    std::vector<cuda::DeviceWeight> dexperts;
+    std::vector<cuda::DeviceWeightView> table;
+    for (int e = 0; e < 3; ++e) {
+        experts.push_back(unit::random_weight(cpu::WeightFormat::Fp4Group32, 192, 1024, rng));
+        dexperts.emplace_back(experts.back().w);
+        table.push_back(dexperts.back().view());
+    }
+    auto dtable = cuda::DeviceBuffer::from(std::span<const cuda::DeviceWeightView>(table));
+    const std::vector<int32_t> picks{2, 0};
+    auto dpicks = cuda::DeviceBuffer::from(std::span<const int32_t>(picks));
+    const auto xe = random_vector(1024, rng);
+    auto dxe = cuda::DeviceBuffer::from(std::span<const float>(xe));
+    std::vector<cuda::DeviceBuffer> dye;
+    std::vector<cuda::GemvTask> picked;
+    for (size_t j = 0; j < picks.size(); ++j) {
+        dye.emplace_back(192 * 4);
+        cuda::GemvTask t{table[1], dxe.as<float>(), dye.back().as<float>()};
+        t.table = dtable.as<cuda::DeviceWeightView>();
+        t.index = dpicks.as<int32_t>() + j;
+        picked.push_back(t);
+    }
+    cuda::grouped_gemv(picked, nullptr);
+    FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+    for (size_t j = 0; j < picks.size(); ++j) {
+        std::vector<float> ref(192);
+        cpu::linear_with(cpu::reference_kernels(), experts[static_cast<size_t>(picks[j])].w, xe.data(), 1, ref.data());
+        const double e = rel_error(dye[j].to_host<float>(), ref);
+        if (!(e < 1e-5)) std::fprintf(stderr, "  grouped GEMV picked on the device, task %zu: rel error %.3g\n", j, e);
+        CHECK(e < 1e-5);
+    }
 }
 
 TEST("GPU tensor-core products match the CPU reference: FP8 block-scaled, and bf16 with exact operands") {
@@ -258,6 +293,37 @@ TEST("GPU MoE router chooses the CPU twin's experts and weights (score routing w
             CHECK(rel_error(dw.to_host<float>(), ref.weights) < 1e-6);
         }
     }
+}
+
+TEST("GPU sampling picks the CPU twin's token from the same draw (greedy, temperature, nucleus, ties)") {
+    auto rng = fresh_rng();
+    cuda::DeviceSampler sampler(129280);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    int64_t cases = 0, same = 0;
+    for (int64_t n : {7, 1000, 129280}) {
+        for (int round = 0; round < 2; ++round) {
+            auto logits = random_vector(static_cast<size_t>(n), rng, 3.0f);
+            if (round == 1)  // coarse values: many exact ties, which the nucleus orders by lower index
+                for (auto& l : logits) l = std::round(l);
+            auto dl = cuda::DeviceBuffer::from(std::span<const float>(logits));
+            for (float temperature : {0.0f, 0.6f, 1.0f}) {
+                for (float top_p : {1.0f, 0.95f, 0.5f, 0.05f}) {
+                    const cpu::Sampler twin(temperature, top_p, 1);
+                    for (int draw = 0; draw < 4; ++draw) {
+                        const double u = uniform(rng);
+                        const int32_t want = twin.pick(logits, u);
+                        const int32_t got = sampler.pick(dl.as<float>(), n, temperature, top_p, u, nullptr);
+                        ++cases;
+                        if (got == want) ++same;
+                        else std::fprintf(stderr, "  sampling n %lld T %.2f top_p %.2f u %.6f: GPU %d, CPU %d\n", (long long)n, temperature, top_p, u, got, want);
+                    }
+                }
+            }
+        }
+    }
+    std::printf("  sampling: %lld of %lld draws picked the CPU twin's token\n", (long long)same, (long long)cases);
+    CHECK_EQ(same, cases);
+    CHECK_THROWS_WITH(sampler.pick(nullptr, 129281, 1.0f, 1.0f, 0.5, nullptr), "vocabulary");
 }
 
 TEST("GPU RMSNorm matches the CPU twin") {

@@ -48,3 +48,12 @@ if(TARGET fathom_cuda)
   set_tests_properties(engine_cuda_gpu_engine PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 300
     ENVIRONMENT "FATHOM_TINY_A=${FATHOM_TINY_A}")
 endif()
+
+# One-token steps replayed as CUDA graphs against eager steps: logits and caches bit for bit.
+if(TARGET fathom_cuda)
+  add_executable(engine_cuda_decode_graph ${CMAKE_CURRENT_LIST_DIR}/decode_graph.cpp)
+  target_link_libraries(engine_cuda_decode_graph PRIVATE fathom_unit fathom_cuda fathom_engine_internal)
+  add_test(NAME engine_cuda_decode_graph COMMAND engine_cuda_decode_graph)
+  set_tests_properties(engine_cuda_decode_graph PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 300
+    ENVIRONMENT "FATHOM_TINY_A=${FATHOM_TINY_A}")
+endif()

@@ -2,7 +2,11 @@
 #include "fathom/engine.hpp"
 #include "unit.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <numeric>
+#include <random>
 
 using namespace fathom;
 
@@ -135,6 +139,38 @@ TEST("sampler: greedy at temperature 0, top-p keeps only the nucleus") {
     for (int i = 0; i < 2000; ++i) ++counts[wide.sample(logits)];
     CHECK(counts[1] > 800 && counts[3] > 700);  // p = 0.50 and 0.46
     CHECK_THROWS_WITH(cpu::Sampler(1.0f, 0.0f, 1), "top_p");
+}
+
+TEST("sampler: the nucleus sorted in growing prefixes picks what a full sort picks") {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal(0.0f, 4.0f);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    for (int round = 0; round < 40; ++round) {
+        std::vector<float> logits(5000);
+        for (auto& l : logits) l = round % 2 ? std::round(normal(rng)) : normal(rng);  // odd rounds: many ties
+        const float top_p = round % 4 < 2 ? 0.9f : 0.999f;
+        const cpu::Sampler s(0.8f, top_p, 1);
+        // The definition, written out with a full sort.
+        const double mx = *std::max_element(logits.begin(), logits.end());
+        std::vector<double> p(logits.size());
+        double sum = 0;
+        for (size_t i = 0; i < p.size(); ++i) sum += (p[i] = std::exp((double(logits[i]) - mx) / 0.8f));
+        std::vector<int32_t> order(p.size());
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return p[a] > p[b]; });
+        size_t keep = 0;
+        double mass = 0;
+        while (keep < order.size() && mass < double(top_p) * sum) mass += p[order[keep++]];
+        const double u = uniform(rng);
+        double run = 0;
+        int32_t want = order[keep - 1];
+        for (size_t i = 0; i < keep; ++i)
+            if ((run += p[order[i]]) >= u * mass) {
+                want = order[i];
+                break;
+            }
+        CHECK_EQ(s.pick(logits, u), want);
+    }
 }
 
 UNIT_MAIN()

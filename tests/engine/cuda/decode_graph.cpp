@@ -1,0 +1,104 @@
+// One-token steps replayed as CUDA graphs against the same steps launched kernel by kernel: the same kernels, so
+// the logits and every cache (window ring, compressor blocks, compressed rows, indexer keys) must be bit-identical.
+#include "cpu/sampler.hpp"
+#include "cuda/cuda_backend.hpp"
+#include "model/checkpoint.hpp"
+#include "runtime/model.hpp"
+#include "unit.hpp"
+
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+using namespace fathom;
+
+namespace {
+
+std::filesystem::path tiny() {
+    const char* env = std::getenv("FATHOM_TINY_A");
+    return env ? std::filesystem::path(env) : unit::shared_dir() / "fixtures" / "v4-tiny-a";
+}
+
+struct Run {
+    std::unique_ptr<ForwardBackend> backend;
+    std::vector<std::unique_ptr<BlockCache>> caches;
+};
+
+Run start(const runtime::Model& model, bool graphs) {
+    cuda::CudaBackendOptions o;
+    o.decode_graphs = graphs;
+    Run r{cuda::make_cuda_backend(model, {}, o), {}};
+    for (int64_t i = 0; i < r.backend->num_blocks(); ++i) r.caches.push_back(r.backend->new_cache(i));
+    return r;
+}
+
+}  // namespace
+
+TEST("decode steps replayed as CUDA graphs give the eager steps' logits and caches bit for bit") {
+    runtime::Model model(Checkpoint::open(tiny()));
+    const auto& c = model.config();
+    const int64_t hcd = c.hc_mult * c.hidden_size, V = c.vocab_size;
+    Run graph = start(model, true), eager = start(model, false);
+    std::vector<int64_t> tokens;
+    for (int64_t i = 0; i < 430; ++i) tokens.push_back((i * 7919 + 13) % std::min<int64_t>(V, 120000));
+    // A prefill of 290 (chunks run eagerly in both), then 140 one-token steps: past compressor block ends of every
+    // ratio the fixture has (4 and 128) and past the sliding window's wrap.
+    const int64_t prefill = 290;
+    std::vector<float> lg(static_cast<size_t>(V)), le(lg.size());
+    graph.backend->forward(graph.caches, tokens.data(), prefill, lg.data(), hcd);
+    eager.backend->forward(eager.caches, tokens.data(), prefill, le.data(), hcd);
+    CHECK(std::memcmp(lg.data(), le.data(), lg.size() * 4) == 0);
+    int64_t differing_steps = 0, differing_samples = 0;
+    cpu::Sampler twin(0.8f, 0.9f, 7);
+    for (int64_t p = prefill; p < static_cast<int64_t>(tokens.size()); ++p) {
+        graph.backend->forward(graph.caches, tokens.data() + p, 1, lg.data(), hcd);
+        eager.backend->forward(eager.caches, tokens.data() + p, 1, le.data(), hcd);
+        if (std::memcmp(lg.data(), le.data(), lg.size() * 4) != 0) ++differing_steps;
+        // Sampling where the logits are (the graph's output buffer, the eager step's) picks the host's token.
+        const double u = twin.draw();
+        const int32_t want = twin.pick(lg, u);
+        if (graph.backend->sample_last(0.8f, 0.9f, V, u) != want || eager.backend->sample_last(0.8f, 0.9f, V, u) != want)
+            ++differing_samples;
+    }
+    CHECK_EQ(differing_steps, 0);
+    CHECK_EQ(differing_samples, 0);
+    const std::vector<int64_t> seen(tokens.begin(), tokens.end());
+    CHECK(graph.backend->snapshot(graph.caches, seen) == eager.backend->snapshot(eager.caches, seen));
+
+    const StepStats g = graph.backend->step_stats(), e = eager.backend->step_stats();
+    std::printf("  graphs: %llu replays, %llu built, %llu updated in place; eager: %llu steps\n",
+                static_cast<unsigned long long>(g.graph_replays), static_cast<unsigned long long>(g.graph_instantiations),
+                static_cast<unsigned long long>(g.graph_updates), static_cast<unsigned long long>(e.eager_steps));
+    CHECK_EQ(g.graph_replays, uint64_t{140});
+    CHECK_EQ(g.graph_instantiations + g.graph_updates, uint64_t{140});
+    CHECK(g.graph_instantiations <= 8);  // one per step shape, not one per step
+    CHECK_EQ(e.graph_replays, uint64_t{0});
+    CHECK_EQ(e.eager_steps, uint64_t{141});
+}
+
+TEST("with routed experts in host RAM, one-token steps run eagerly (the host dispatches the misses)") {
+    runtime::Model model(Checkpoint::open(tiny()));
+    const auto& c = model.config();
+    cuda::ExpertOffloadOptions offload;
+    offload.gpu_expert_slots = model.num_blocks();  // one routed expert per layer on the GPU
+    auto backend = cuda::make_cuda_backend(model, offload);
+    std::vector<std::unique_ptr<BlockCache>> caches;
+    for (int64_t i = 0; i < backend->num_blocks(); ++i) caches.push_back(backend->new_cache(i));
+    std::vector<float> logits(static_cast<size_t>(c.vocab_size));
+    const int64_t t[] = {5, 6, 7};
+    backend->forward(caches, t, 2, logits.data(), c.hc_mult * c.hidden_size);
+    backend->forward(caches, t + 2, 1, logits.data(), c.hc_mult * c.hidden_size);
+    CHECK_EQ(backend->step_stats().graph_replays, uint64_t{0});
+    CHECK_EQ(backend->step_stats().eager_steps, uint64_t{2});
+}
+
+int main(int argc, char** argv) {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+        std::printf("no usable GPU: skipped\n");
+        return 77;
+    }
+    return unit::run_all(argc, argv);
+}
