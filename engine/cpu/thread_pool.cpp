@@ -1,18 +1,32 @@
 #include "cpu/thread_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace fathom::cpu {
 
-ThreadPool::ThreadPool(int threads) {
-    for (int i = 1; i < std::max(threads, 1); ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+namespace {
+
+inline void relax() {
+#if defined(__x86_64__)
+    _mm_pause();
+#endif
+}
+
+}  // namespace
+
+ThreadPool::ThreadPool(int threads, int spin_microseconds) : spin_microseconds_(spin_microseconds) {
+    for (int i = 1; i < std::max(threads, 1); ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
 ThreadPool::~ThreadPool() {
     {
-        std::lock_guard lock(mutex_);
-        stop_ = true;
+        std::lock_guard lock(sleep_mutex_);
+        stop_.store(true);
     }
     wake_.notify_all();
     for (auto& w : workers_) w.join();
@@ -29,6 +43,22 @@ ThreadPool& ThreadPool::global() {
     return pool;
 }
 
+void ThreadPool::run_chunks() {
+    const auto& fn = *job_;
+    const int64_t n = job_n_, chunk = job_chunk_;
+    for (;;) {
+        const int64_t begin = next_.fetch_add(chunk, std::memory_order_relaxed);
+        if (begin >= n) return;
+        try {
+            fn(begin, std::min(n, begin + chunk));
+        } catch (...) {
+            std::lock_guard g(error_mutex_);
+            if (!error_) error_ = std::current_exception();
+            next_.store(n, std::memory_order_relaxed);  // the remaining chunks are skipped
+        }
+    }
+}
+
 void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t min_chunk) {
     if (n <= 0) return;
     const int64_t parts = static_cast<int64_t>(size()) * 4;
@@ -37,48 +67,53 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
         fn(0, n);
         return;
     }
-    std::unique_lock lock(mutex_);
+    std::lock_guard submit(submit_);
     job_ = &fn;
     job_n_ = n;
     job_chunk_ = chunk;
-    next_ = 0;
-    active_ = static_cast<int>(workers_.size());
-    ++generation_;
-    lock.unlock();
-    wake_.notify_all();
-    for (;;) {
-        int64_t begin;
-        {
-            std::lock_guard g(mutex_);
-            begin = next_;
-            next_ += chunk;
-        }
-        if (begin >= n) break;
-        fn(begin, std::min(n, begin + chunk));
+    error_ = nullptr;
+    next_.store(0, std::memory_order_relaxed);
+    active_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    bool sleeping;
+    {
+        std::lock_guard lock(sleep_mutex_);
+        generation_.fetch_add(1, std::memory_order_release);
+        sleeping = sleepers_ > 0;
     }
-    lock.lock();
-    done_.wait(lock, [&] { return active_ == 0; });
+    if (sleeping) wake_.notify_all();
+    run_chunks();
+    // The workers are on their last chunks: wait for them without sleeping.
+    for (int spins = 0; active_.load(std::memory_order_acquire) != 0; ++spins) {
+        relax();
+        if ((spins & 1023) == 1023) std::this_thread::yield();
+    }
     job_ = nullptr;
+    if (error_) std::rethrow_exception(error_);
 }
 
-void ThreadPool::worker_loop(int) {
+void ThreadPool::worker_loop() {
+    using Clock = std::chrono::steady_clock;
     uint64_t seen = 0;
     for (;;) {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
-        const auto* fn = job_;
-        const int64_t n = job_n_, chunk = job_chunk_;
-        for (;;) {
-            const int64_t begin = next_;
-            next_ += chunk;
-            if (begin >= n) break;
-            lock.unlock();
-            (*fn)(begin, std::min(n, begin + chunk));
-            lock.lock();
+        // Spin a while for the next job, then sleep until one comes.
+        const auto give_up = Clock::now() + std::chrono::microseconds(spin_microseconds_);
+        for (int spins = 0; generation_.load(std::memory_order_acquire) == seen && !stop_.load(std::memory_order_relaxed); ++spins) {
+            relax();
+            if ((spins & 255) == 255) {
+                if (Clock::now() >= give_up) break;
+                std::this_thread::yield();
+            }
         }
-        if (--active_ == 0) done_.notify_all();
+        if (generation_.load(std::memory_order_acquire) == seen) {
+            std::unique_lock lock(sleep_mutex_);
+            ++sleepers_;
+            wake_.wait(lock, [&] { return stop_.load() || generation_.load(std::memory_order_acquire) != seen; });
+            --sleepers_;
+        }
+        if (stop_.load()) return;
+        seen = generation_.load(std::memory_order_acquire);
+        run_chunks();
+        active_.fetch_sub(1, std::memory_order_acq_rel);
     }
 }
 
