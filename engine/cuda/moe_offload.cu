@@ -3,12 +3,15 @@
 #include "cpu/expert_batch.hpp"
 #include "cuda/cuda_log.hpp"
 #include "cuda/forward_kernels.cuh"
+#include "cuda/grouped_expert_gemm.cuh"
 #include "cuda/grouped_gemv.cuh"
 #include "cuda/linear.cuh"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 namespace fathom::cuda {
 
@@ -20,6 +23,64 @@ __global__ void add_kernel(float* y, const float* x, int64_t n) {
 }
 
 enum class Where { Gpu, Stream, Cpu };
+
+// One resident routed expert of a prefill chunk: its matrices, the token rows it serves and their router weights.
+struct ResidentBatch {
+    std::array<DeviceWeightView, 3> w;  // w1, w2, w3
+    const std::vector<int32_t>* rows;
+    const std::vector<float>* weights;
+};
+
+bool groupable(std::span<const ResidentBatch> batches) {
+    // FATHOM_GROUPED_EXPERTS=0: one expert at a time, for comparison.
+    static const bool enabled = [] {
+        const char* v = std::getenv("FATHOM_GROUPED_EXPERTS");
+        return !(v && std::string(v) == "0");
+    }();
+    if (!enabled) return false;
+    for (const auto& b : batches)
+        for (const auto& m : b.w)
+            if (m.format != cpu::WeightFormat::Fp4Group32 || m.in % 32 != 0) return false;
+    return !batches.empty();
+}
+
+// The resident experts of a prefill chunk together, in six launches whatever their number: every expert's rows
+// gathered (bf16), w1 and w3 of all as grouped tensor-core products, SwiGLU, w2 of all, then each token's expert
+// outputs added in expert order (deterministic).
+void gpu_experts_grouped(std::span<const ResidentBatch> batches, const float* xq, int64_t T, int64_t d, float limit, float* out,
+                         PinnedUploader& uploads, cudaStream_t s) {
+    const int64_t inter = batches.front().w[0].out;
+    std::vector<int32_t> rows;
+    std::vector<float> weights;
+    std::vector<ExpertProduct> up, gate, down;
+    std::vector<int32_t> per_token(static_cast<size_t>(T + 1), 0);
+    for (const auto& b : batches) {
+        const auto begin = static_cast<int64_t>(rows.size()), n = static_cast<int64_t>(b.rows->size());
+        rows.insert(rows.end(), b.rows->begin(), b.rows->end());
+        weights.insert(weights.end(), b.weights->begin(), b.weights->end());
+        up.push_back({b.w[0], begin, n});
+        gate.push_back({b.w[2], begin, n});
+        down.push_back({b.w[1], begin, n});
+        for (int32_t t : *b.rows) ++per_token[static_cast<size_t>(t) + 1];
+    }
+    const auto R = static_cast<int64_t>(rows.size());
+    for (int64_t t = 0; t < T; ++t) per_token[t + 1] += per_token[t];
+    std::vector<int32_t> positions(static_cast<size_t>(R)), fill(per_token.begin(), per_token.end() - 1);
+    for (int64_t r = 0; r < R; ++r) positions[static_cast<size_t>(fill[rows[r]]++)] = static_cast<int32_t>(r);
+    auto drows = uploads.upload(std::span<const int32_t>(rows), s);
+    auto dweights = uploads.upload(std::span<const float>(weights), s);
+    auto doffsets = uploads.upload(std::span<const int32_t>(per_token), s);
+    auto dpositions = uploads.upload(std::span<const int32_t>(positions), s);
+    DeviceBuffer xb(static_cast<size_t>(R * d) * 2), h(static_cast<size_t>(R * inter) * 4), v(h.bytes());
+    gather_rows_bf16(xq, drows.as<int32_t>(), R, d, xb.as<__nv_bfloat16>(), s);
+    grouped_fp4_gemm(up, xb.as<__nv_bfloat16>(), h.as<float>(), s);
+    grouped_fp4_gemm(gate, xb.as<__nv_bfloat16>(), v.as<float>(), s);
+    swiglu(h.as<float>(), v.as<float>(), dweights.as<float>(), R, inter, limit, s);
+    DeviceBuffer hb(static_cast<size_t>(R * inter) * 2), y(static_cast<size_t>(R * d) * 4);
+    to_bf16(h.as<float>(), R * inter, hb.as<__nv_bfloat16>(), s);
+    grouped_fp4_gemm(down, hb.as<__nv_bfloat16>(), y.as<float>(), s);
+    add_gathered_rows(y.as<float>(), doffsets.as<int32_t>(), dpositions.as<int32_t>(), T, d, out, s);
+}
 
 struct ExpertTask {
     int32_t expert = 0;
@@ -252,10 +313,28 @@ void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int3
         for (const auto& e : shared) gpu_expert_forward(e, xq, iota_.as<int32_t>(), ones_.as<float>(), T, d, limit, out);
     }
 
+    // Prefill: the resident experts as one grouped batch where their formats allow (FP4, as V4's routed experts are).
+    bool resident_done = grouped;
+    if (!grouped) {
+        std::vector<ResidentBatch> batches;
+        for (const auto& task : tasks)
+            if (task.where == Where::Gpu) batches.push_back({slots_->views(slots_->slot(task.slot)), &task.rows, &task.weights});
+        if (groupable(batches)) {
+            for (const auto& task : tasks) {
+                if (task.where != Where::Gpu) continue;
+                FATHOM_CUDA_CHECK(cudaStreamWaitEvent(current_stream(), slots_->ready_event(task.slot), 0));
+                ++stats.gpu_resident;
+                stats.gpu_expert_bytes += expert_bytes();
+            }
+            gpu_experts_grouped(batches, xq, T, d, limit, out, uploads_, current_stream());
+            resident_done = true;
+        }
+    }
+
     int streamed = 0;
     for (const auto& task : tasks) {
         const auto n = static_cast<int64_t>(task.rows.size());
-        if (task.where == Where::Gpu && !grouped) {
+        if (task.where == Where::Gpu && !resident_done) {
             FATHOM_CUDA_CHECK(cudaStreamWaitEvent(current_stream(), slots_->ready_event(task.slot), 0));
             gpu_expert_forward(slots_->views(slots_->slot(task.slot)), xq, drows.as<int32_t>() + task.offset,
                                dweights.as<float>() + task.offset, n, d, limit, out);

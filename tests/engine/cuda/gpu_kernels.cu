@@ -5,6 +5,7 @@
 #include "cpu/rms_norm.hpp"
 #include "cpu/rope.hpp"
 #include "cuda/forward_kernels.cuh"
+#include "cuda/grouped_expert_gemm.cuh"
 #include "cuda/grouped_gemv.cuh"
 #include "cuda/linear.cuh"
 #include "cuda/pointwise.cuh"
@@ -169,6 +170,47 @@ TEST("GPU GEMV split along K (few rows, long rows) and the grouped GEMV match th
         const double e = rel_error(dye[j].to_host<float>(), ref);
         if (!(e < 1e-5)) std::fprintf(stderr, "  grouped GEMV picked on the device, task %zu: rel error %.3g\n", j, e);
         CHECK(e < 1e-5);
+    }
+}
+
+TEST("grouped FP4 expert products (tensor cores, FP4 decoded in shared memory) match the CPU reference") {
+    auto rng = fresh_rng();
+    for (const auto [n, k] : {std::pair<int64_t, int64_t>{256, 512}, {100, 96}, {2048, 4096}}) {
+        // Experts with token counts around the 64-row tile: 0, 1, 63, 64, 65, 130 rows.
+        const std::vector<int64_t> rows{1, 63, 0, 64, 65, 130};
+        std::vector<unit::OwnedWeight> ws;
+        std::vector<cuda::DeviceWeight> dws;
+        std::vector<cuda::ExpertProduct> products;
+        int64_t total = 0;
+        for (int64_t r : rows) {
+            ws.push_back(unit::random_weight(cpu::WeightFormat::Fp4Group32, n, k, rng));
+            products.push_back({{}, total, r});
+            total += r;
+        }
+        for (auto& w : ws) dws.emplace_back(w.w);
+        for (size_t i = 0; i < rows.size(); ++i) products[i].w = dws[i].view();
+        // FP8-rounded activations: bf16 numbers, as the model's expert inputs are.
+        auto x = random_vector(static_cast<size_t>(total * k), rng);
+        for (int64_t r = 0; r < total; ++r) cpu::fp8_round_trip(x.data() + r * k, k, cpu::kActivationBlock);
+        std::vector<int32_t> identity(static_cast<size_t>(total));
+        for (int64_t r = 0; r < total; ++r) identity[static_cast<size_t>(r)] = static_cast<int32_t>(r);
+        auto dx = cuda::DeviceBuffer::from(std::span<const float>(x));
+        auto drows = cuda::DeviceBuffer::from(std::span<const int32_t>(identity));
+        cuda::DeviceBuffer xb(static_cast<size_t>(total * k) * 2), dy(static_cast<size_t>(total * n) * 4);
+        FATHOM_CUDA_CHECK(cudaMemset(dy.as<float>(), 0xff, dy.bytes()));
+        cuda::gather_rows_bf16(dx.as<float>(), drows.as<int32_t>(), total, k, xb.as<__nv_bfloat16>(), nullptr);
+        cuda::grouped_fp4_gemm(products, xb.as<__nv_bfloat16>(), dy.as<float>(), nullptr);
+        FATHOM_CUDA_CHECK(cudaDeviceSynchronize());
+        const auto y = dy.to_host<float>();
+        for (size_t i = 0; i < rows.size(); ++i) {
+            if (rows[i] == 0) continue;
+            std::vector<float> ref(static_cast<size_t>(rows[i] * n));
+            cpu::linear_with(cpu::reference_kernels(), ws[i].w, x.data() + products[i].row_begin * k, rows[i], ref.data());
+            const std::vector<float> got(y.begin() + products[i].row_begin * n, y.begin() + (products[i].row_begin + rows[i]) * n);
+            const double e = rel_error(got, ref);
+            if (!(e < 1e-5)) std::fprintf(stderr, "  grouped FP4 GEMM n %lld k %lld expert %zu (%lld rows): rel error %.3g\n", (long long)n, (long long)k, i, (long long)rows[i], e);
+            CHECK(e < 1e-5);
+        }
     }
 }
 
