@@ -1,5 +1,7 @@
 #include "cuda/cuda_backend_impl.cuh"
 
+#include "cuda/cuda_log.hpp"
+
 namespace fathom::cuda {
 
 namespace backend {
@@ -156,7 +158,7 @@ void CudaBackend::forward(std::vector<std::unique_ptr<BlockCache>>& caches, cons
                           int64_t hc_times_d) const {
     m_.check_tokens(tokens, T);
     last_logits_ = nullptr;  // until this step has produced its own
-    if (T == 1 && graph_) graph_step(caches, tokens[0], last_logits, hc_times_d);
+    if (T == 1 && graph_ && !graphs_failed_) graph_step(caches, tokens[0], last_logits, hc_times_d);
     else eager_step(caches, tokens, T, last_logits, hc_times_d);
 }
 
@@ -186,6 +188,38 @@ void CudaBackend::graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, i
     const cudaStream_t s = graph_->stream();
     // Pageable source: the copy has taken the value when the call returns.
     FATHOM_CUDA_CHECK(cudaMemcpyAsync(graph_token_.as<int64_t>(), &token, sizeof token, cudaMemcpyHostToDevice, s));
+    struct Counters {
+        int64_t next_pos, kv_filled, kv_count, index_filled, index_count;
+        bool kv_prev, index_prev;
+    };
+    std::vector<Counters> before;
+    for (const auto& c : caches) {
+        const auto& cc = static_cast<const CudaCache&>(*c);
+        before.push_back({cc.next_pos, cc.kv.filled, cc.kv.count, cc.index.filled, cc.index.count, cc.kv.has_prev, cc.index.has_prev});
+    }
+    try {
+        record_and_replay(caches, token, hc_times_d);
+    } catch (const Error& e) {
+        // Nothing of the recording ran on the GPU: with the counters back, the eager step is the same step.
+        for (size_t i = 0; i < caches.size(); ++i) {
+            auto& cc = static_cast<CudaCache&>(*caches[i]);
+            const Counters& b = before[i];
+            cc.next_pos = b.next_pos;
+            cc.kv.filled = b.kv_filled, cc.kv.count = b.kv_count, cc.kv.has_prev = b.kv_prev;
+            cc.index.filled = b.index_filled, cc.index.count = b.index_count, cc.index.has_prev = b.index_prev;
+        }
+        graphs_failed_ = true;
+        log_warning(std::string("decode graphs turned off for this model (steps run kernel by kernel from now on): ") + e.what());
+        eager_step(caches, &token, 1, last_logits, hc_times_d);
+        return;
+    }
+    last_logits_ = graph_logits_.as<float>();
+    if (last_logits)
+        FATHOM_CUDA_CHECK(cudaMemcpyAsync(last_logits, graph_logits_.as<float>(), graph_logits_.bytes(), cudaMemcpyDeviceToHost, s));
+    FATHOM_CUDA_CHECK(cudaStreamSynchronize(s));
+}
+
+void CudaBackend::record_and_replay(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, int64_t hc_times_d) const {
     graph_->run([&] {
         DeviceBuffer h(static_cast<size_t>(hc_times_d) * 4);
         cuda::embed(reinterpret_cast<const uint16_t*>(embed_.view().data), graph_token_.as<int64_t>(), 1, c_.hc_mult, c_.hidden_size,
@@ -194,10 +228,6 @@ void CudaBackend::graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, i
             run_block_on_device(i, static_cast<CudaCache&>(*caches[static_cast<size_t>(i)]), &token, graph_token_, 1, h, nullptr);
         head_on_device(h.as<float>(), 1, graph_logits_.as<float>());
     });
-    last_logits_ = graph_logits_.as<float>();
-    if (last_logits)
-        FATHOM_CUDA_CHECK(cudaMemcpyAsync(last_logits, graph_logits_.as<float>(), graph_logits_.bytes(), cudaMemcpyDeviceToHost, s));
-    FATHOM_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
 void CudaBackend::head_on_device(const float* dh, int64_t T, float* logits) const {

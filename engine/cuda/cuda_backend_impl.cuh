@@ -117,6 +117,9 @@ private:
     void eager_step(std::vector<std::unique_ptr<BlockCache>>& caches, const int64_t* tokens, int64_t T, float* last_logits,
                     int64_t hc_times_d) const;
     void graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, float* last_logits, int64_t hc_times_d) const;
+    // Recording runs nothing on the GPU but moves the caches' host-side counters: a failed recording restores them
+    // and the step runs eagerly instead.
+    void record_and_replay(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, int64_t hc_times_d) const;
     void attention(const DeviceBlock& b, CudaCache& c, const float* x, int64_t T, float* out, BlockTrace* trace) const;
     void compress(const DeviceCompressor& w, DeviceCompressorState& st, const float* x, int64_t T, int64_t pos0,
                   const DeviceBuffer& freqs, bool indexer, std::vector<float>* trace_rows) const;
@@ -138,6 +141,7 @@ private:
     mutable const float* last_logits_ = nullptr;  // the last step's logits on the device, for sample_last
     std::unique_ptr<DeviceSampler> sampler_;
     mutable uint64_t eager_steps_ = 0;
+    mutable bool graphs_failed_ = false;  // a recording failed once: one-token steps run eagerly from then on
 };
 
 }  // namespace fathom::cuda::backend

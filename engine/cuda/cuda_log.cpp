@@ -8,4 +8,8 @@ void log_info(const std::string& message) {
     if (auto log = spdlog::get("engine")) log->info("{}", message);
 }
 
+void log_warning(const std::string& message) {
+    if (auto log = spdlog::get("engine")) log->warn("{}", message);
+}
+
 }  // namespace fathom::cuda

@@ -7,5 +7,6 @@
 namespace fathom::cuda {
 
 void log_info(const std::string& message);
+void log_warning(const std::string& message);
 
 }  // namespace fathom::cuda

@@ -78,6 +78,31 @@ TEST("decode steps replayed as CUDA graphs give the eager steps' logits and cach
     CHECK_EQ(e.eager_steps, uint64_t{141});
 }
 
+TEST("a recording that fails (scratch arena too small) loses no step: it runs eagerly, the same logits") {
+    runtime::Model model(Checkpoint::open(tiny()));
+    const auto& c = model.config();
+    const int64_t hcd = c.hc_mult * c.hidden_size;
+    cuda::CudaBackendOptions starved;
+    starved.decode_scratch_bytes = 4096;
+    auto failing = cuda::make_cuda_backend(model, {}, starved);
+    Run eager = start(model, false);
+    std::vector<std::unique_ptr<BlockCache>> caches;
+    for (int64_t i = 0; i < failing->num_blocks(); ++i) caches.push_back(failing->new_cache(i));
+    const int64_t t[] = {11, 12, 13, 14, 15, 16};
+    std::vector<float> a(static_cast<size_t>(c.vocab_size)), b(a.size());
+    failing->forward(caches, t, 3, a.data(), hcd);
+    eager.backend->forward(eager.caches, t, 3, b.data(), hcd);
+    for (int i = 3; i < 6; ++i) {
+        failing->forward(caches, t + i, 1, a.data(), hcd);
+        eager.backend->forward(eager.caches, t + i, 1, b.data(), hcd);
+        CHECK(std::memcmp(a.data(), b.data(), a.size() * 4) == 0);
+    }
+    CHECK_EQ(failing->step_stats().graph_replays, uint64_t{0});
+    CHECK_EQ(failing->step_stats().eager_steps, uint64_t{4});
+    const std::vector<int64_t> seen(t, t + 6);
+    CHECK(failing->snapshot(caches, seen) == eager.backend->snapshot(eager.caches, seen));
+}
+
 TEST("with routed experts in host RAM, one-token steps run eagerly (the host dispatches the misses)") {
     runtime::Model model(Checkpoint::open(tiny()));
     const auto& c = model.config();
