@@ -133,6 +133,9 @@ std::unique_ptr<BlockCache> CudaBackend::new_cache(int64_t block) const {
         s.block_z = DeviceBuffer(static_cast<size_t>(w.ratio * pw) * 4);
         s.prev_a = DeviceBuffer(static_cast<size_t>(w.ratio * w.width) * 4);
         s.prev_z = DeviceBuffer(static_cast<size_t>(w.ratio * w.width) * 4);
+        // Zeroed: the parts not yet written are stored in snapshots too, which must not carry stale GPU memory.
+        for (DeviceBuffer* b : {&s.block_a, &s.block_z, &s.prev_a, &s.prev_z})
+            FATHOM_CUDA_CHECK(cudaMemsetAsync(b->as<float>(), 0, b->bytes(), current_stream()));
     };
     if (b.has_compressor) init(c->kv, b.comp);
     if (b.has_indexer) init(c->index, b.index_comp);

@@ -29,8 +29,9 @@ struct ExpertOffloadOptions {
 
 struct CudaBackendOptions {
     // One-token steps with every routed expert resident are recorded and replayed as CUDA graphs (the same kernels
-    // as without: bit-identical logits). Off: launched one by one, for comparison.
-    bool decode_graphs = true;
+    // as without: bit-identical logits). Off by default: re-recording every step measured slower than launching
+    // kernel by kernel on the H100 (docs/BENCHMARKS.md), now that the step no longer waits for the host.
+    bool decode_graphs = false;
     size_t decode_scratch_bytes = size_t{64} << 20;  // the recorded step's temporaries
 };
 

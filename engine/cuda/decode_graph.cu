@@ -1,6 +1,10 @@
 #include "cuda/decode_graph.cuh"
 
+#include "cuda/cuda_log.hpp"
 #include "cuda/current_stream.cuh"
+
+#include <cstdlib>
+#include <string>
 
 #include <vector>
 
@@ -64,13 +68,25 @@ void DecodeGraph::run(const std::function<void()>& step) {
     }
     FATHOM_CUDA_CHECK(cudaStreamEndCapture(stream_, &recorded.graph));
     const uint64_t key = shape_key(recorded.graph);
+    // FATHOM_CUDA_GRAPH_LOG=1: each new shape and each refused update in the log (why graphs get rebuilt).
+    static const bool verbose = [] {
+        const char* v = std::getenv("FATHOM_CUDA_GRAPH_LOG");
+        return v && std::string(v) == "1";
+    }();
     auto it = execs_.find(key);
     if (it != execs_.end()) {
         cudaGraphExecUpdateResultInfo info{};
-        if (cudaGraphExecUpdate(it->second, recorded.graph, &info) == cudaSuccess) {
+        const cudaError_t status = cudaGraphExecUpdate(it->second, recorded.graph, &info);
+        if (status == cudaSuccess) {
             ++stats_.updates;
         } else {
             cudaGetLastError();
+            if (verbose) {
+                cudaGraphNodeType type{};
+                if (info.errorNode) cudaGraphNodeGetType(info.errorNode, &type);
+                log_info("decode graph: update refused (" + std::string(cudaGetErrorName(status)) + ", result " +
+                         std::to_string(static_cast<int>(info.result)) + ", node type " + std::to_string(static_cast<int>(type)) + ")");
+            }
             cudaGraphExecDestroy(it->second);
             execs_.erase(it);
             it = execs_.end();
@@ -81,6 +97,12 @@ void DecodeGraph::run(const std::function<void()>& step) {
         FATHOM_CUDA_CHECK(cudaGraphInstantiate(&exec, recorded.graph, 0));
         it = execs_.emplace(key, exec).first;
         ++stats_.instantiations;
+        if (verbose) {
+            size_t nodes = 0;
+            cudaGraphGetNodes(recorded.graph, nullptr, &nodes);
+            log_info("decode graph: built shape " + std::to_string(key) + " (" + std::to_string(nodes) + " nodes), " +
+                     std::to_string(execs_.size()) + " shapes kept");
+        }
     }
     FATHOM_CUDA_CHECK(cudaGraphLaunch(it->second, stream_));
     ++stats_.replays;

@@ -24,11 +24,11 @@ struct DeviceChoice {
 };
 
 #ifdef FATHOM_HAVE_CUDA
-// FATHOM_CUDA_GRAPHS=0 launches one-token steps kernel by kernel instead of replaying graphs (for comparison).
+// FATHOM_CUDA_GRAPHS=1 records and replays one-token steps as CUDA graphs; 0 or unset: kernel by kernel.
 inline cuda::CudaBackendOptions cuda_options_from_env() {
     cuda::CudaBackendOptions o;
     const char* graphs = std::getenv("FATHOM_CUDA_GRAPHS");
-    if (graphs && std::string(graphs) == "0") o.decode_graphs = false;
+    o.decode_graphs = graphs && std::string(graphs) == "1";
     return o;
 }
 #endif

@@ -83,6 +83,7 @@ TEST("a recording that fails (scratch arena too small) loses no step: it runs ea
     const auto& c = model.config();
     const int64_t hcd = c.hc_mult * c.hidden_size;
     cuda::CudaBackendOptions starved;
+    starved.decode_graphs = true;
     starved.decode_scratch_bytes = 4096;
     auto failing = cuda::make_cuda_backend(model, {}, starved);
     Run eager = start(model, false);
