@@ -66,8 +66,8 @@ void CudaBackend::compress(const DeviceCompressor& w, DeviceCompressorState& st,
         if (m == 4) {
             // The last completed block's first halves pool into the next block.
             const int64_t last_row0 = (end_block - 1) * m - ext_pos0;
-            FATHOM_CUDA_CHECK(cudaMemcpy2DAsync(st.prev_a.as<float>(), c * 4, ea.as<float>() + last_row0 * pw, pw * 4, c * 4, m, cudaMemcpyDeviceToDevice, current_stream()));
-            FATHOM_CUDA_CHECK(cudaMemcpy2DAsync(st.prev_z.as<float>(), c * 4, ez.as<float>() + last_row0 * pw, pw * 4, c * 4, m, cudaMemcpyDeviceToDevice, current_stream()));
+            copy_rows(st.prev_a.as<float>(), c, ea.as<float>() + last_row0 * pw, pw, c, m);
+            copy_rows(st.prev_z.as<float>(), c, ez.as<float>() + last_row0 * pw, pw, c, m);
             st.has_prev = true;
         }
     }

@@ -142,7 +142,16 @@ __global__ void fill_positions_kernel(int64_t* out, int64_t start, int64_t step,
     const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i < n) out[i] = start + i * step;
 }
+__global__ void copy_rows_kernel(float* dst, int64_t dst_stride, const float* src, int64_t src_stride, int64_t width, int64_t rows) {
+    const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < width * rows) dst[(i / width) * dst_stride + i % width] = src[(i / width) * src_stride + i % width];
+}
 }  // namespace
+void copy_rows(float* dst, int64_t dst_stride, const float* src, int64_t src_stride, int64_t width, int64_t rows, cudaStream_t s) {
+    if (width <= 0 || rows <= 0) return;
+    copy_rows_kernel<<<static_cast<unsigned>((width * rows + 255) / 256), 256, 0, s>>>(dst, dst_stride, src, src_stride, width, rows);
+    FATHOM_CUDA_CHECK_LAUNCH();
+}
 void fill_positions(int64_t* out, int64_t start, int64_t step, int64_t n, cudaStream_t s) {
     if (n <= 0) return;
     fill_positions_kernel<<<static_cast<unsigned>((n + 255) / 256), 256, 0, s>>>(out, start, step, n);

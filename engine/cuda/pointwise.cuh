@@ -25,6 +25,10 @@ void rope_rows(float* x, int64_t rows, int64_t heads, int64_t head_dim, int64_t 
 namespace fathom::cuda {
 // x[i] *= factor for n values.
 void scale(float* x, int64_t n, float factor, cudaStream_t s = current_stream());
+// dst[r * dst_stride + c] = src[r * src_stride + c] for r < rows, c < width (floats). A kernel, not a 2D copy: a
+// recorded decode step's 2D copies cannot have their addresses updated in place, its kernels can.
+void copy_rows(float* dst, int64_t dst_stride, const float* src, int64_t src_stride, int64_t width, int64_t rows,
+               cudaStream_t s = current_stream());
 // out[i] = start + i * step for n positions, written on the device (no host upload: a recorded step may not make one).
 void fill_positions(int64_t* out, int64_t start, int64_t step, int64_t n, cudaStream_t s = current_stream());
 }  // namespace fathom::cuda
