@@ -89,6 +89,7 @@ private slots:
         QCOMPARE(rows.contentAt(2), QStringLiteral("Second question"));
         QCOMPARE(rows.contentAt(3), oldReply);
         QTRY_VERIFY(ui.item("branchNext2") && ui.item("branchNext2")->isVisible());
+        ui.settle();  // the rows were just loaded
         QVERIFY(ui.click("branchNext2"));
         QTRY_COMPARE(rows.contentAt(2), QStringLiteral("Second question, edited"));
         QCOMPARE(rows.contentAt(3), newReply);
@@ -110,6 +111,7 @@ private slots:
         QTRY_COMPARE(rows.rowCount(), 4);
         QVERIFY(rows.contentAt(3) != before);
         QTRY_COMPARE(ui.item("branchLabel3")->property("text").toString(), QStringLiteral("2/2"));
+        ui.settle();  // the reply just finished: its row's buttons may still be moving
         QVERIFY(ui.click("branchPrev3"));
         QTRY_COMPARE(rows.contentAt(3), before);
         QCOMPARE(rows.rowCount(), 4);

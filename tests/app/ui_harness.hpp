@@ -9,6 +9,7 @@
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickWindow>
+#include <QSignalSpy>
 #include <QTest>
 
 #include <memory>
@@ -52,6 +53,16 @@ public:
         const QPointF centre = target->mapToScene(QPointF(target->width() / 2, target->height() / 2));
         QTest::mouseClick(window, Qt::LeftButton, Qt::NoModifier, centre.toPoint());
         return true;
+    }
+
+    // Views move their delegates in the render loop's polish step: one frame passes, so that an item's position is
+    // the one on screen. Call it before clicking into a view whose rows just changed (a click computed from a stale
+    // position once landed on the button that had been there: a second "regenerate" instead of "previous branch").
+    void settle() const {
+        if (!window) return;
+        QSignalSpy frame(window, &QQuickWindow::frameSwapped);
+        window->update();
+        frame.wait(500);
     }
 
     // QTest::keyClicks exists only for widgets; a QWindow gets one key event per character.
