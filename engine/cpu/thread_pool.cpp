@@ -11,6 +11,10 @@ namespace fathom::cpu {
 
 namespace {
 
+// Set while this thread runs a chunk: a parallel_for from inside one runs inline instead of waiting on the pool
+// that is busy with its caller (which would never finish).
+thread_local bool in_chunk = false;
+
 inline void relax() {
 #if defined(__x86_64__)
     _mm_pause();
@@ -50,8 +54,11 @@ void ThreadPool::run_chunks() {
         const int64_t begin = next_.fetch_add(chunk, std::memory_order_relaxed);
         if (begin >= n) return;
         try {
+            in_chunk = true;
             fn(begin, std::min(n, begin + chunk));
+            in_chunk = false;
         } catch (...) {
+            in_chunk = false;
             std::lock_guard g(error_mutex_);
             if (!error_) error_ = std::current_exception();
             next_.store(n, std::memory_order_relaxed);  // the remaining chunks are skipped
@@ -63,7 +70,7 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     if (n <= 0) return;
     const int64_t parts = static_cast<int64_t>(size()) * 4;
     const int64_t chunk = std::max<int64_t>(min_chunk, (n + parts - 1) / parts);
-    if (workers_.empty() || n <= chunk) {
+    if (workers_.empty() || n <= chunk || in_chunk) {
         fn(0, n);
         return;
     }

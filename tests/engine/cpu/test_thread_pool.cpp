@@ -66,4 +66,13 @@ TEST("two threads submitting at once each get their whole range") {
     CHECK_EQ(b.load(), int64_t{200 * 70});
 }
 
+TEST("a parallel_for inside a chunk runs inline instead of deadlocking") {
+    ThreadPool pool(3, 200);
+    std::atomic<int64_t> inner{0};
+    pool.parallel_for(8, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) pool.parallel_for(10, [&](int64_t s, int64_t f) { inner += f - s; });
+    });
+    CHECK_EQ(inner.load(), int64_t{80});
+}
+
 UNIT_MAIN()
