@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <string>
 
 namespace fathom::cuda {
@@ -101,7 +102,7 @@ DeviceSampler::DeviceSampler(int64_t max_vocab) : max_vocab_(max_vocab) {
 
 int32_t DeviceSampler::pick(const float* logits, int64_t n, float temperature, float top_p, double u, cudaStream_t stream) {
     if (n <= 0 || n > max_vocab_) throw Error("sampler: " + std::to_string(n) + " logits for a vocabulary of " + std::to_string(max_vocab_));
-    if (!(temperature >= 0.0f)) throw Error("temperature must be a finite number >= 0");
+    if (!(temperature >= 0.0f) || !std::isfinite(temperature)) throw Error("temperature must be a finite number >= 0");
     if (!(top_p > 0.0f && top_p <= 1.0f)) throw Error("top_p must be in (0, 1]");
     auto* stats = result_.as<Stats>();
     max_kernel<<<1, kThreads, 0, stream>>>(logits, n, stats);
