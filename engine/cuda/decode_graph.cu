@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 #include <string>
-
 #include <vector>
 
 namespace fathom::cuda {
