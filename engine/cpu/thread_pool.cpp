@@ -37,13 +37,24 @@ ThreadPool::~ThreadPool() {
 }
 
 ThreadPool& ThreadPool::global() {
-    static ThreadPool pool([] {
-        if (const char* env = std::getenv("FATHOM_THREADS")) {
-            int n = std::atoi(env);
-            if (n > 0) return n;
-        }
-        return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    }());
+    // FATHOM_POOL_SPIN_US sets how long idle workers spin before sleeping (0: sleep at once), to compare the two on
+    // a given host; a value that is not a number in 0..100000 is ignored.
+    static ThreadPool pool(
+        [] {
+            if (const char* env = std::getenv("FATHOM_THREADS")) {
+                int n = std::atoi(env);
+                if (n > 0) return n;
+            }
+            return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        }(),
+        [] {
+            if (const char* env = std::getenv("FATHOM_POOL_SPIN_US")) {
+                char* end = nullptr;
+                const long us = std::strtol(env, &end, 10);
+                if (end != env && *end == '\0' && us >= 0 && us <= 100000) return static_cast<int>(us);
+            }
+            return 200;
+        }());
     return pool;
 }
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs on the lent GPU machine after gpu-checks.sh (same carry): per-kernel GPU times of one decode step and one
+# prefill chunk on the 8-layer flash-width checkpoint (ncu, CSV to $OUT), then the CPU forward pass on the host's
+# cores with idle pool workers spinning (FATHOM_POOL_SPIN_US=200, the default) and sleeping at once (0), alternated.
+set -u
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+exec > >(tee "$OUT/profile-and-cpu.log") 2>&1
+cd "$(dirname "$0")/../../.carry"
+[ -x fathom-bench ] || tar xJf bin.tar.xz -C .
+export LD_LIBRARY_PATH=$PWD/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+start=$(date +%s)
+step() { echo; echo "== $1 ($(date +%T), $(( $(date +%s) - start )) s in)"; }
+NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
+step synth-flash8; [ -f /tmp/flash8/config.json ] || timeout 120 ./fathom-synth --preset flash --layers 8 --out /tmp/flash8 --seed 1 | tail -1
+for phase in decode prefill; do
+  step "ncu $phase"
+  timeout 150 "$NCU" --clock-control none --profile-from-start off --launch-count 1500 --metrics gpu__time_duration.sum \
+    --csv --print-units base ./fathom-bench gpu-forward --model /tmp/flash8 --chunk 2048 --contexts 1024 --profile $phase \
+    > "$OUT/ncu-$phase.csv" 2> "$OUT/ncu-$phase.err"; echo "rc $? lines $(wc -l < "$OUT/ncu-$phase.csv")"
+done
+step synth-flash4; [ -f /tmp/flash4/config.json ] || timeout 100 ./fathom-synth --preset flash --layers 4 --out /tmp/flash4 --seed 1 | tail -1
+step membw; timeout 30 ./fathom-bench membw | tail -2
+for round in 1 2; do
+  for spin in 200 0; do
+    step "cpu forward flash4, spin $spin us, round $round"
+    FATHOM_POOL_SPIN_US=$spin timeout 60 ./fathom-bench forward --model /tmp/flash4 --prefill 16 --decode 16 | tail -4
+  done
+done
+for spin in 200 0; do
+  step "cpu-experts, spin $spin us"; FATHOM_POOL_SPIN_US=$spin timeout 60 ./fathom-bench cpu-experts --experts 96 --steps 30 | tail -5
+done
+step done
