@@ -18,8 +18,7 @@ void reserve_rows(DeviceCompressorState& st, int64_t rows, int64_t width) {
 
 DeviceBuffer rounded_copy(const float* x, int64_t rows, int64_t n) {
     DeviceBuffer q(static_cast<size_t>(rows * n) * 4);
-    FATHOM_CUDA_CHECK(cudaMemcpyAsync(q.as<float>(), x, q.bytes(), cudaMemcpyDeviceToDevice, current_stream()));
-    fp8_round_rows(q.as<float>(), rows, n, n, 128);
+    fp8_round_copy_rows(q.as<float>(), x, rows, n, 128);
     return q;
 }
 
@@ -32,10 +31,7 @@ DeviceBuffer project(const DeviceWeight& w, const float* x, int64_t T, LinearInp
 void CudaBackend::compress(const DeviceCompressor& w, DeviceCompressorState& st, const float* x, int64_t T, int64_t pos0,
                            const DeviceBuffer& freqs, bool indexer, std::vector<float>* trace_rows) const {
     const int64_t m = w.ratio, c = w.width, pw = m == 4 ? 2 * c : c, r = c_.qk_rope_head_dim;
-    auto a = project(w.wkv, x, T);
-    auto z = project(w.wgate, x, T);
-    add_ape(z.as<float>(), w.ape.as<float>(), T, pw, m, pos0, current_stream());
-    // ext = the partial block carried over, then this chunk's rows.
+    // ext = the partial block carried over, then this chunk's rows (projected straight into place).
     const int64_t ext_pos0 = pos0 - st.filled, ext_rows = st.filled + T;
     DeviceBuffer ea(static_cast<size_t>(ext_rows * pw) * 4), ez(ea.bytes());
     const size_t carried = static_cast<size_t>(st.filled * pw) * 4;
@@ -43,8 +39,11 @@ void CudaBackend::compress(const DeviceCompressor& w, DeviceCompressorState& st,
         FATHOM_CUDA_CHECK(cudaMemcpyAsync(ea.as<float>(), st.block_a.as<float>(), carried, cudaMemcpyDeviceToDevice, current_stream()));
         FATHOM_CUDA_CHECK(cudaMemcpyAsync(ez.as<float>(), st.block_z.as<float>(), carried, cudaMemcpyDeviceToDevice, current_stream()));
     }
-    FATHOM_CUDA_CHECK(cudaMemcpyAsync(ea.as<uint8_t>() + carried, a.as<float>(), a.bytes(), cudaMemcpyDeviceToDevice, current_stream()));
-    FATHOM_CUDA_CHECK(cudaMemcpyAsync(ez.as<uint8_t>() + carried, z.as<float>(), z.bytes(), cudaMemcpyDeviceToDevice, current_stream()));
+    float* chunk_a = ea.as<float>() + st.filled * pw;
+    float* chunk_z = ez.as<float>() + st.filled * pw;
+    linear(w.wkv.view(), x, T, chunk_a, current_stream());
+    linear(w.wgate.view(), x, T, chunk_z, current_stream());
+    add_ape(chunk_z, w.ape.as<float>(), T, pw, m, pos0, current_stream());
     const int64_t first_block = ext_pos0 / m, end_block = (pos0 + T) / m, n_blocks = end_block - first_block;
     if (n_blocks > 0) {
         DeviceBuffer rows(static_cast<size_t>(n_blocks * c) * 4);

@@ -50,18 +50,21 @@ __device__ float round_fp4(float v) {
 }
 
 // One warp per (row, block): amax over the block, then the round trip.
-__global__ void fp8_round_kernel(float* x, int64_t row_stride, int64_t n, int64_t block, int64_t blocks_per_row, int64_t items) {
+// src may be dst (in place).
+__global__ void fp8_round_kernel(const float* src, float* dst, int64_t row_stride, int64_t n, int64_t block, int64_t blocks_per_row,
+                                 int64_t items) {
     const int64_t item = static_cast<int64_t>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
     const int64_t row = item / blocks_per_row, b = item % blocks_per_row;
     if (item >= items) return;
-    float* p = x + row * row_stride + b * block;
+    const float* p = src + row * row_stride + b * block;
+    float* q = dst + row * row_stride + b * block;
     const int64_t len = min(block, n - b * block);
     float amax = 0.0f;
     for (int64_t i = lane; i < len; i += 32) amax = fmaxf(amax, fabsf(p[i]));
     for (int d = 16; d > 0; d >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, d));
     const float scale = fp8_block_scale(amax);
-    for (int64_t i = lane; i < len; i += 32) p[i] = round_fp8(fminf(fmaxf(p[i] / scale, -448.0f), 448.0f)) * scale;
+    for (int64_t i = lane; i < len; i += 32) q[i] = round_fp8(fminf(fmaxf(p[i] / scale, -448.0f), 448.0f)) * scale;
 }
 
 // One block of n threads per row: Walsh-Hadamard in shared memory, then FP4 round trip per 32 (one warp each).
@@ -112,7 +115,14 @@ void rms_norm_rows(float* x, const float* weight, int64_t rows, int64_t n, float
 void fp8_round_rows(float* x, int64_t rows, int64_t row_stride, int64_t n, int64_t block, cudaStream_t s) {
     if (rows <= 0 || n <= 0) return;
     const int64_t per_row = (n + block - 1) / block, items = rows * per_row;
-    fp8_round_kernel<<<static_cast<unsigned>((items + 7) / 8), 256, 0, s>>>(x, row_stride, n, block, per_row, items);
+    fp8_round_kernel<<<static_cast<unsigned>((items + 7) / 8), 256, 0, s>>>(x, x, row_stride, n, block, per_row, items);
+    FATHOM_CUDA_CHECK_LAUNCH();
+}
+
+void fp8_round_copy_rows(float* dst, const float* src, int64_t rows, int64_t n, int64_t block, cudaStream_t s) {
+    if (rows <= 0 || n <= 0) return;
+    const int64_t per_row = (n + block - 1) / block, items = rows * per_row;
+    fp8_round_kernel<<<static_cast<unsigned>((items + 7) / 8), 256, 0, s>>>(src, dst, n, n, block, per_row, items);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 

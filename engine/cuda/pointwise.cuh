@@ -13,6 +13,8 @@ namespace fathom::cuda {
 void rms_norm_rows(float* x, const float* weight, int64_t rows, int64_t n, float eps, cudaStream_t s = current_stream());
 // FP8 round trip of the first `n_rounded` values of each row (stride `row_stride`) in blocks of `block`.
 void fp8_round_rows(float* x, int64_t rows, int64_t row_stride, int64_t n_rounded, int64_t block, cudaStream_t s = current_stream());
+// dst [rows, n] = src with every value FP8 round-tripped in blocks of `block` (one launch instead of copy + round).
+void fp8_round_copy_rows(float* dst, const float* src, int64_t rows, int64_t n, int64_t block, cudaStream_t s = current_stream());
 // Hadamard rotation then FP4 round trip (blocks of 32) of rows of n (a power of two, at most 1024).
 void hadamard_fp4_rows(float* x, int64_t rows, int64_t n, cudaStream_t s = current_stream());
 // RoPE on the r dims at offset `rope_offset` of each head: rows of `heads` heads of `head_dim`, row t at

@@ -396,6 +396,15 @@ TEST("GPU FP8 round trips equal the CPU ones exactly (blocks of 128 and of 64 on
     dx = cuda::DeviceBuffer::from(std::span<const float>(x));
     cuda::fp8_round_rows(dx.as<float>(), rows, n, n - 64, 64);
     CHECK(dx.to_host<float>() == ref);
+
+    // The copying form leaves its source alone.
+    ref = x;
+    for (int64_t r = 0; r < rows; ++r) cpu::fp8_round_trip(ref.data() + r * n, n, 128);
+    auto src = cuda::DeviceBuffer::from(std::span<const float>(x));
+    cuda::DeviceBuffer dst(src.bytes());
+    cuda::fp8_round_copy_rows(dst.as<float>(), src.as<float>(), rows, n, 128);
+    CHECK(dst.to_host<float>() == ref);
+    CHECK(src.to_host<float>() == x);
 }
 
 TEST("GPU Hadamard + FP4 equals the CPU twin exactly") {
