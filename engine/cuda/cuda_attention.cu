@@ -2,6 +2,8 @@
 // attention over the window ring and the chosen compressed rows, the grouped output projection.
 #include "cuda/cuda_backend_impl.cuh"
 
+#include "cuda/compressor_step.cuh"
+
 namespace fathom::cuda::backend {
 
 void reserve_rows(DeviceCompressorState& st, int64_t rows, int64_t width) {
@@ -50,9 +52,9 @@ void CudaBackend::compress(const DeviceCompressor& w, DeviceCompressorState& st,
         compressor_pool(ea.as<float>(), ez.as<float>(), ext_pos0, st.prev_a.as<float>(), st.prev_z.as<float>(), st.has_prev,
                         m, c, first_block, n_blocks, rows.as<float>(), current_stream());
         rms_norm_rows(rows.as<float>(), w.norm.as<float>(), n_blocks, c, static_cast<float>(c_.rms_norm_eps));
-        DeviceBuffer dpos(static_cast<size_t>(n_blocks) * 8);
-        fill_positions(dpos.as<int64_t>(), first_block * m, m, n_blocks);
-        rope_rows(rows.as<float>(), n_blocks, 1, c, c - r, r, freqs.as<float>(), dpos.as<int64_t>(), false);
+        DeviceBuffer block_pos(static_cast<size_t>(n_blocks) * 8);
+        fill_positions(block_pos.as<int64_t>(), first_block * m, m, n_blocks);
+        rope_rows(rows.as<float>(), n_blocks, 1, c, c - r, r, freqs.as<float>(), block_pos.as<int64_t>(), false);
         if (indexer) hadamard_fp4_rows(rows.as<float>(), n_blocks, c);
         else fp8_round_rows(rows.as<float>(), n_blocks, c, c - r, 64);
         if (trace_rows) {
@@ -78,13 +80,48 @@ void CudaBackend::compress(const DeviceCompressor& w, DeviceCompressorState& st,
     st.filled = new_filled;
 }
 
-void CudaBackend::attention(const DeviceBlock& b, CudaCache& cache, const float* x, int64_t T, float* out, BlockTrace* trace) const {
+void CudaBackend::compress_one_token(const DeviceCompressor& w, DeviceCompressorState& st, const float* x, const DeviceBuffer& freqs,
+                                     bool indexer, const int64_t* device_pos) const {
+    if (st.capacity < st.count + 1) throw Error("internal: compressed rows must be reserved before a one-token step");
+    auto a = project(w.wkv, x, 1);
+    auto z = project(w.wgate, x, 1);
+    CompressorStep step;
+    step.a = a.as<float>();
+    step.z = z.as<float>();
+    step.ape = w.ape.as<float>();
+    step.block_a = st.block_a.as<float>();
+    step.block_z = st.block_z.as<float>();
+    step.prev_a = st.prev_a.as<float>();
+    step.prev_z = st.prev_z.as<float>();
+    step.rows = st.rows.as<float>();
+    step.norm = w.norm.as<float>();
+    step.freqs = freqs.as<float>();
+    step.position = device_pos;
+    step.ratio = w.ratio;
+    step.width = w.width;
+    step.rope_dims = c_.qk_rope_head_dim;
+    step.eps = static_cast<float>(c_.rms_norm_eps);
+    step.indexer = indexer;
+    compressor_step(step);
+}
+
+void CudaBackend::attention(const DeviceBlock& b, CudaCache& cache, const float* x, int64_t T, float* out, BlockTrace* trace,
+                            const int64_t* device_pos) const {
     const int64_t d = c_.hidden_size, H = c_.num_attention_heads, D = c_.head_dim, r = c_.qk_rope_head_dim, W = c_.sliding_window;
     const float eps = static_cast<float>(c_.rms_norm_eps);
     const int64_t pos0 = cache.next_pos;
     const bool tracing = trace && trace->enabled;
-    DeviceBuffer dpos(static_cast<size_t>(T) * 8);
-    fill_positions(dpos.as<int64_t>(), pos0, 1, T);
+    // device_pos: a one-token step whose position is read on the device, so its recording replays at any position
+    // (no host value below may depend on the position; the caches' host counters move after the step).
+    const bool replayable = device_pos != nullptr;
+    if (replayable && (T != 1 || tracing)) throw Error("internal: a replayable step is one token, untraced");
+    DeviceBuffer dpos_buffer;
+    const int64_t* dpos = device_pos;
+    if (!replayable) {
+        dpos_buffer = DeviceBuffer(static_cast<size_t>(T) * 8);
+        fill_positions(dpos_buffer.as<int64_t>(), pos0, 1, T);
+        dpos = dpos_buffer.as<int64_t>();
+    }
 
     auto xq = rounded_copy(x, T, d);
     auto qr = project(b.wq_a, xq.as<float>(), T, LinearInput::Fp8Rounded);
@@ -92,30 +129,40 @@ void CudaBackend::attention(const DeviceBlock& b, CudaCache& cache, const float*
     auto qr_q = rounded_copy(qr.as<float>(), T, c_.q_lora_rank);
     auto q = project(b.wq_b, qr_q.as<float>(), T, LinearInput::Fp8Rounded);
     rms_norm_rows(q.as<float>(), nullptr, T * H, D, eps);
-    rope_rows(q.as<float>(), T, H, D, D - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), false);
+    rope_rows(q.as<float>(), T, H, D, D - r, r, b.freqs.as<float>(), dpos, false);
     auto kv = project(b.wkv, xq.as<float>(), T, LinearInput::Fp8Rounded);
     rms_norm_rows(kv.as<float>(), b.kv_norm.as<float>(), T, D, eps);
-    rope_rows(kv.as<float>(), T, 1, D, D - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), false);
+    rope_rows(kv.as<float>(), T, 1, D, D - r, r, b.freqs.as<float>(), dpos, false);
     fp8_round_rows(kv.as<float>(), T, D, D - r, 64);
     if (tracing) {
         auto v = kv.to_host<float>();
         trace->kv.insert(trace->kv.end(), v.begin(), v.end());
     }
 
-    if (b.has_compressor) compress(b.comp, cache.kv, x, T, pos0, b.freqs, false, tracing ? &trace->compressed_kv : nullptr);
+    if (b.has_compressor) {
+        if (replayable) compress_one_token(b.comp, cache.kv, x, b.freqs, false, dpos);
+        else compress(b.comp, cache.kv, x, T, pos0, b.freqs, false, tracing ? &trace->compressed_kv : nullptr);
+    }
     DeviceBuffer select;
     const int64_t topk = c_.index_topk;
     if (b.has_indexer) {
-        compress(b.index_comp, cache.index, x, T, pos0, b.freqs, true, tracing ? &trace->indexer_keys : nullptr);
+        if (replayable) compress_one_token(b.index_comp, cache.index, x, b.freqs, true, dpos);
+        else compress(b.index_comp, cache.index, x, T, pos0, b.freqs, true, tracing ? &trace->indexer_keys : nullptr);
         const int64_t IH = c_.index_n_heads, ID = c_.index_head_dim;
         auto iq = project(b.index_wq_b, qr_q.as<float>(), T, LinearInput::Fp8Rounded);
-        rope_rows(iq.as<float>(), T, IH, ID, ID - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), false);
+        rope_rows(iq.as<float>(), T, IH, ID, ID - r, r, b.freqs.as<float>(), dpos, false);
         hadamard_fp4_rows(iq.as<float>(), T * IH, ID);
         auto iw = project(b.index_weights_proj, x, T);
         scale(iw.as<float>(), T * IH, 1.0f / std::sqrt(static_cast<float>(ID)) / std::sqrt(static_cast<float>(IH)));
-        const int64_t n_rows = cache.index.count;
+        // Replayable: every row the buffer can hold (those not yet visible score -inf and are never chosen).
+        const int64_t n_rows = replayable ? cache.index.capacity : cache.index.count;
         DeviceBuffer scores(static_cast<size_t>(std::max<int64_t>(1, T * n_rows)) * 4);
-        indexer_scores(iq.as<float>(), iw.as<float>(), cache.index.rows.as<float>(), T, pos0, IH, ID, n_rows, scores.as<float>(), current_stream());
+        if (replayable)
+            indexer_scores_one_token(iq.as<float>(), iw.as<float>(), cache.index.rows.as<float>(), dpos, IH, ID, n_rows, scores.as<float>(),
+                                     current_stream());
+        else
+            indexer_scores(iq.as<float>(), iw.as<float>(), cache.index.rows.as<float>(), T, pos0, IH, ID, n_rows, scores.as<float>(),
+                           current_stream());
         select = DeviceBuffer(static_cast<size_t>(T * topk) * 4);
         topk_rows(scores.as<float>(), T, n_rows, topk, pos0, 4, select.as<int32_t>(), current_stream());
         if (tracing) {
@@ -125,15 +172,23 @@ void CudaBackend::attention(const DeviceBlock& b, CudaCache& cache, const float*
     }
 
     DeviceBuffer o(static_cast<size_t>(T * H * D) * 4);
-    sink_attention(q.as<float>(), kv.as<float>(), cache.ring.as<float>(), b.has_compressor ? cache.kv.rows.as<float>() : nullptr,
-                   b.has_indexer ? select.as<int32_t>() : nullptr, topk, b.ratio, b.sink.as<float>(), T, pos0, H, D, W,
-                   1.0f / std::sqrt(static_cast<float>(D)), o.as<float>(), current_stream());
-    // The window ring keeps the last W rows for the next call.
-    for (int64_t p = std::max(pos0, pos0 + T - W); p < pos0 + T; ++p)
-        FATHOM_CUDA_CHECK(cudaMemcpyAsync(cache.ring.as<float>() + (p % W) * D, kv.as<float>() + (p - pos0) * D, D * 4, cudaMemcpyDeviceToDevice,
-                                          current_stream()));
-    cache.next_pos = pos0 + T;
-    rope_rows(o.as<float>(), T, H, D, D - r, r, b.freqs.as<float>(), dpos.as<int64_t>(), true);
+    const float* compressed = b.has_compressor ? cache.kv.rows.as<float>() : nullptr;
+    const int32_t* chosen = b.has_indexer ? select.as<int32_t>() : nullptr;
+    const float attn_scale = 1.0f / std::sqrt(static_cast<float>(D));
+    if (replayable) {
+        sink_attention_one_token(q.as<float>(), kv.as<float>(), cache.ring.as<float>(), compressed, chosen, topk, b.ratio, b.sink.as<float>(),
+                                 dpos, cache.kv.capacity, H, D, W, attn_scale, o.as<float>(), current_stream());
+        write_window_row(cache.ring.as<float>(), kv.as<float>(), dpos, W, D, current_stream());
+    } else {
+        sink_attention(q.as<float>(), kv.as<float>(), cache.ring.as<float>(), compressed, chosen, topk, b.ratio, b.sink.as<float>(), T, pos0,
+                       H, D, W, attn_scale, o.as<float>(), current_stream());
+        // The window ring keeps the last W rows for the next call.
+        for (int64_t p = std::max(pos0, pos0 + T - W); p < pos0 + T; ++p)
+            FATHOM_CUDA_CHECK(cudaMemcpyAsync(cache.ring.as<float>() + (p % W) * D, kv.as<float>() + (p - pos0) * D, D * 4,
+                                              cudaMemcpyDeviceToDevice, current_stream()));
+        cache.next_pos = pos0 + T;
+    }
+    rope_rows(o.as<float>(), T, H, D, D - r, r, b.freqs.as<float>(), dpos, true);
 
     const int64_t G = c_.o_groups, OL = c_.o_lora_rank, group_in = H / G * D;
     DeviceBuffer lo(static_cast<size_t>(T * G * OL) * 4);

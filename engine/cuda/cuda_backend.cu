@@ -118,6 +118,7 @@ CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& of
     if (options.decode_graphs && offload_->routes_on_device()) {
         graph_ = std::make_unique<DecodeGraph>(options.decode_scratch_bytes);
         graph_token_ = DeviceBuffer(sizeof(int64_t));
+        graph_pos_ = DeviceBuffer(sizeof(int64_t));
         graph_logits_ = DeviceBuffer(static_cast<size_t>(c_.vocab_size) * 4);
     }
 }
@@ -181,56 +182,85 @@ void CudaBackend::eager_step(std::vector<std::unique_ptr<BlockCache>>& caches, c
 }
 
 void CudaBackend::graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, float* last_logits, int64_t hc_times_d) const {
-    // What a recording may not do is done first: grow the compressed-row buffers (one token adds at most one row).
+    const int64_t pos = static_cast<const CudaCache&>(*caches.front()).next_pos;
+    if (pos + 1 > c_.max_position_embeddings) throw Error("context exceeds the model's maximum");
+    // Room for this token's compressed rows first: a recording cannot allocate lasting memory, and a buffer that
+    // grows moves (a new binding, so the step is recorded again).
     for (int64_t i = 0; i < num_blocks(); ++i) {
         auto& cache = static_cast<CudaCache&>(*caches[static_cast<size_t>(i)]);
         const auto& b = blocks_[static_cast<size_t>(i)];
+        if (cache.next_pos != pos) throw Error("internal: the blocks' caches are at different positions");
         if (b.has_compressor) reserve_rows(cache.kv, cache.kv.count + 1, b.comp.width);
         if (b.has_indexer) reserve_rows(cache.index, cache.index.count + 1, b.index_comp.width);
     }
     const cudaStream_t s = graph_->stream();
-    // Pageable source: the copy has taken the value when the call returns.
+    // Pageable sources: each copy has taken its value when the call returns.
     FATHOM_CUDA_CHECK(cudaMemcpyAsync(graph_token_.as<int64_t>(), &token, sizeof token, cudaMemcpyHostToDevice, s));
-    struct Counters {
-        int64_t next_pos, kv_filled, kv_count, index_filled, index_count;
-        bool kv_prev, index_prev;
-    };
-    std::vector<Counters> before;
-    for (const auto& c : caches) {
-        const auto& cc = static_cast<const CudaCache&>(*c);
-        before.push_back({cc.next_pos, cc.kv.filled, cc.kv.count, cc.index.filled, cc.index.count, cc.kv.has_prev, cc.index.has_prev});
-    }
-    try {
-        record_and_replay(caches, token, hc_times_d);
-    } catch (const Error& e) {
-        // Nothing of the recording ran on the GPU: with the counters back, the eager step is the same step.
-        for (size_t i = 0; i < caches.size(); ++i) {
-            auto& cc = static_cast<CudaCache&>(*caches[i]);
-            const Counters& b = before[i];
-            cc.next_pos = b.next_pos;
-            cc.kv.filled = b.kv_filled, cc.kv.count = b.kv_count, cc.kv.has_prev = b.kv_prev;
-            cc.index.filled = b.index_filled, cc.index.count = b.index_count, cc.index.has_prev = b.index_prev;
+    FATHOM_CUDA_CHECK(cudaMemcpyAsync(graph_pos_.as<int64_t>(), &pos, sizeof pos, cudaMemcpyHostToDevice, s));
+    const uint64_t binding = step_binding(caches, hc_times_d);
+    if (graph_->replay(binding)) {
+        offload_->note_resident_token_steps(num_blocks());  // what the recording counted for each layer
+    } else {
+        try {
+            graph_->record_and_launch(binding, [&] { record_step(caches, hc_times_d); });
+        } catch (const Error& e) {
+            // Nothing of the recording ran on the GPU and no host counter moved: the eager step is the same step.
+            graphs_failed_ = true;
+            log_warning(std::string("decode graphs turned off for this model (steps run kernel by kernel from now on): ") + e.what());
+            eager_step(caches, &token, 1, last_logits, hc_times_d);
+            return;
         }
-        graphs_failed_ = true;
-        log_warning(std::string("decode graphs turned off for this model (steps run kernel by kernel from now on): ") + e.what());
-        eager_step(caches, &token, 1, last_logits, hc_times_d);
-        return;
     }
+    advance_counters(caches);
     last_logits_ = graph_logits_.as<float>();
     if (last_logits)
         FATHOM_CUDA_CHECK(cudaMemcpyAsync(last_logits, graph_logits_.as<float>(), graph_logits_.bytes(), cudaMemcpyDeviceToHost, s));
     FATHOM_CUDA_CHECK(cudaStreamSynchronize(s));
 }
 
-void CudaBackend::record_and_replay(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, int64_t hc_times_d) const {
-    graph_->run([&] {
-        DeviceBuffer h(static_cast<size_t>(hc_times_d) * 4);
-        cuda::embed(reinterpret_cast<const uint16_t*>(embed_.view().data), graph_token_.as<int64_t>(), 1, c_.hc_mult, c_.hidden_size,
-                    h.as<float>(), current_stream());
-        for (int64_t i = 0; i < num_blocks(); ++i)
-            run_block_on_device(i, static_cast<CudaCache&>(*caches[static_cast<size_t>(i)]), &token, graph_token_, 1, h, nullptr);
-        head_on_device(h.as<float>(), 1, graph_logits_.as<float>());
-    });
+void CudaBackend::record_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t hc_times_d) const {
+    DeviceBuffer h(static_cast<size_t>(hc_times_d) * 4);
+    cuda::embed(reinterpret_cast<const uint16_t*>(embed_.view().data), graph_token_.as<int64_t>(), 1, c_.hc_mult, c_.hidden_size, h.as<float>(),
+                current_stream());
+    for (int64_t i = 0; i < num_blocks(); ++i)
+        run_block_on_device(i, static_cast<CudaCache&>(*caches[static_cast<size_t>(i)]), nullptr, graph_token_, 1, h, nullptr,
+                            graph_pos_.as<int64_t>());
+    head_on_device(h.as<float>(), 1, graph_logits_.as<float>());
+}
+
+uint64_t CudaBackend::step_binding(const std::vector<std::unique_ptr<BlockCache>>& caches, int64_t hc_times_d) const {
+    uint64_t key = 1469598103934665603ull;  // FNV-1a over every buffer address and size the step touches
+    auto mix = [&](uint64_t v) { key = (key ^ v) * 1099511628211ull; };
+    mix(static_cast<uint64_t>(hc_times_d));
+    for (const auto& base : caches) {
+        const auto& c = static_cast<const CudaCache&>(*base);
+        mix(reinterpret_cast<uint64_t>(c.ring.as<void>()));
+        for (const DeviceCompressorState* st : {&c.kv, &c.index})
+            for (const DeviceBuffer* b : {&st->block_a, &st->block_z, &st->prev_a, &st->prev_z, &st->rows}) {
+                mix(reinterpret_cast<uint64_t>(b->as<void>()));
+                mix(b->bytes());
+            }
+        mix(static_cast<uint64_t>(c.kv.capacity));
+        mix(static_cast<uint64_t>(c.index.capacity));
+    }
+    return key;
+}
+
+void CudaBackend::advance_counters(std::vector<std::unique_ptr<BlockCache>>& caches) const {
+    for (size_t i = 0; i < caches.size(); ++i) {
+        auto& c = static_cast<CudaCache&>(*caches[i]);
+        const auto& b = blocks_[i];
+        ++c.next_pos;
+        auto advance = [&](DeviceCompressorState& st, const DeviceCompressor& w) {
+            // As the chunked path leaves them: one more row per completed block, the partial block's length, and
+            // (ratio 4) the first halves of a completed block kept.
+            st.filled = c.next_pos % w.ratio;
+            st.count = c.next_pos / w.ratio;
+            if (w.ratio == 4 && st.count > 0) st.has_prev = true;
+        };
+        if (b.has_compressor) advance(c.kv, b.comp);
+        if (b.has_indexer) advance(c.index, b.index_comp);
+    }
 }
 
 void CudaBackend::head_on_device(const float* dh, int64_t T, float* logits) const {
@@ -253,7 +283,7 @@ void CudaBackend::run_block(int64_t block, BlockCache& cache_base, const int64_t
 }
 
 void CudaBackend::run_block_on_device(int64_t block, CudaCache& cache, const int64_t* tokens, const DeviceBuffer& dtokens,
-                                      int64_t T, DeviceBuffer& h, BlockTrace* trace) const {
+                                      int64_t T, DeviceBuffer& h, BlockTrace* trace, const int64_t* device_pos) const {
     const auto& b = blocks_.at(static_cast<size_t>(block));
     const int64_t hc = c_.hc_mult, d = c_.hidden_size, mix_w = 2 * hc + hc * hc;
     const float eps = static_cast<float>(c_.rms_norm_eps), hc_eps = static_cast<float>(c_.hc_eps);
@@ -273,7 +303,7 @@ void CudaBackend::run_block_on_device(int64_t block, CudaCache& cache, const int
                   c_.hc_sinkhorn_iters, hc_eps, eps, mix.as<float>(), x.as<float>(), current_stream());
     rms_norm_rows(x.as<float>(), b.attn_norm.as<float>(), T, d, eps);
     if (tracing) download(x, trace->attn_in);
-    attention(b, cache, x.as<float>(), T, y.as<float>(), trace);
+    attention(b, cache, x.as<float>(), T, y.as<float>(), trace, device_pos);
     if (tracing) download(y, trace->attn_out);
     hc_post(mix.as<float>(), y.as<float>(), h.as<float>(), T, hc, d, h2.as<float>(), current_stream());
 

@@ -101,28 +101,35 @@ public:
         s.eager_steps = eager_steps_;
         if (graph_) {
             s.graph_replays = graph_->stats().replays;
-            s.graph_instantiations = graph_->stats().instantiations;
-            s.graph_updates = graph_->stats().updates;
+            s.graph_recordings = graph_->stats().recordings;
         }
         return s;
     }
 
 private:
     // One block over the hidden state h [T, hc, d] on the device, in place.
+    // device_pos: a one-token step at the position held there (replayable; see attention()).
     void run_block_on_device(int64_t block, CudaCache& cache, const int64_t* tokens, const DeviceBuffer& dtokens, int64_t T,
-                             DeviceBuffer& h, BlockTrace* trace) const;
+                             DeviceBuffer& h, BlockTrace* trace, const int64_t* device_pos = nullptr) const;
     // The logits [T, V] of the hidden states h [T, hc, d], both on the device.
     void head_on_device(const float* h, int64_t T, float* logits) const;
     // One step launched kernel by kernel, or recorded and replayed as a graph; last_logits on the host or null.
     void eager_step(std::vector<std::unique_ptr<BlockCache>>& caches, const int64_t* tokens, int64_t T, float* last_logits,
                     int64_t hc_times_d) const;
     void graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, float* last_logits, int64_t hc_times_d) const;
-    // Recording runs nothing on the GPU but moves the caches' host-side counters: a failed recording restores them
-    // and the step runs eagerly instead.
-    void record_and_replay(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, int64_t hc_times_d) const;
-    void attention(const DeviceBlock& b, CudaCache& c, const float* x, int64_t T, float* out, BlockTrace* trace) const;
+    // Records the replayable one-token step (positions read from step_pos_; nothing runs on the GPU and no host
+    // counter moves while recording).
+    void record_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t hc_times_d) const;
+    // What identifies a recorded step: the addresses and sizes of every cache buffer it reads or writes.
+    uint64_t step_binding(const std::vector<std::unique_ptr<BlockCache>>& caches, int64_t hc_times_d) const;
+    // The host-side counters of every cache after one more token (what the replayed step did on the device).
+    void advance_counters(std::vector<std::unique_ptr<BlockCache>>& caches) const;
+    void attention(const DeviceBlock& b, CudaCache& c, const float* x, int64_t T, float* out, BlockTrace* trace,
+                   const int64_t* device_pos = nullptr) const;
     void compress(const DeviceCompressor& w, DeviceCompressorState& st, const float* x, int64_t T, int64_t pos0,
                   const DeviceBuffer& freqs, bool indexer, std::vector<float>* trace_rows) const;
+    void compress_one_token(const DeviceCompressor& w, DeviceCompressorState& st, const float* x, const DeviceBuffer& freqs,
+                            bool indexer, const int64_t* device_pos) const;
     int64_t block_index(const DeviceBlock& b) const { return &b - blocks_.data(); }
     void moe(const DeviceBlock& b, const float* x, const DeviceBuffer& tokens, int64_t T, float* out, BlockTrace* trace) const;
 
@@ -136,7 +143,7 @@ private:
     uint64_t dense_bytes_ = 0;
     mutable PinnedUploader uploads_;
     std::unique_ptr<DecodeGraph> graph_;    // null when decode graphs are off
-    DeviceBuffer graph_token_, graph_logits_;  // a recorded step's input and output: fixed addresses
+    DeviceBuffer graph_token_, graph_pos_, graph_logits_;  // a recorded step's inputs and output: fixed addresses
     DeviceBuffer eager_logits_;
     mutable const float* last_logits_ = nullptr;  // the last step's logits on the device, for sample_last
     std::unique_ptr<DeviceSampler> sampler_;

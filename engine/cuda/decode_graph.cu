@@ -3,9 +3,9 @@
 #include "cuda/cuda_log.hpp"
 #include "cuda/current_stream.cuh"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
-#include <vector>
 
 namespace fathom::cuda {
 
@@ -18,39 +18,41 @@ struct GraphOwner {
     }
 };
 
+bool verbose() {
+    // FATHOM_CUDA_GRAPH_LOG=1: each recording in the log (why a step was recorded again).
+    static const bool on = [] {
+        const char* v = std::getenv("FATHOM_CUDA_GRAPH_LOG");
+        return v && std::string(v) == "1";
+    }();
+    return on;
+}
+
 }  // namespace
 
-DecodeGraph::DecodeGraph(size_t scratch_bytes) : arena_(scratch_bytes) {
+DecodeGraph::DecodeGraph(size_t scratch_bytes, size_t kept) : arena_(scratch_bytes), kept_limit_(std::max<size_t>(1, kept)) {
     // Blocking with respect to the legacy stream, so work enqueued there before or after a replay stays ordered.
     FATHOM_CUDA_CHECK(cudaStreamCreate(&stream_));
 }
 
 DecodeGraph::~DecodeGraph() {
     if (stream_) cudaStreamSynchronize(stream_);
-    for (auto& [key, exec] : execs_) cudaGraphExecDestroy(exec);
+    for (auto& k : kept_) cudaGraphExecDestroy(k.exec);
     if (stream_) cudaStreamDestroy(stream_);
 }
 
-uint64_t DecodeGraph::shape_key(cudaGraph_t graph) {
-    size_t count = 0;
-    FATHOM_CUDA_CHECK(cudaGraphGetNodes(graph, nullptr, &count));
-    std::vector<cudaGraphNode_t> nodes(count);
-    if (count) FATHOM_CUDA_CHECK(cudaGraphGetNodes(graph, nodes.data(), &count));
-    uint64_t key = 1469598103934665603ull ^ count;  // FNV-1a over the node types in recording order
-    for (cudaGraphNode_t node : nodes) {
-        cudaGraphNodeType type{};
-        FATHOM_CUDA_CHECK(cudaGraphNodeGetType(node, &type));
-        key = (key ^ static_cast<uint64_t>(type)) * 1099511628211ull;
-        if (type == cudaGraphNodeTypeKernel) {
-            cudaKernelNodeParams p{};
-            FATHOM_CUDA_CHECK(cudaGraphKernelNodeGetParams(node, &p));
-            key = (key ^ reinterpret_cast<uint64_t>(p.func)) * 1099511628211ull;
-        }
+bool DecodeGraph::replay(uint64_t binding) {
+    for (auto it = kept_.begin(); it != kept_.end(); ++it) {
+        if (it->binding != binding) continue;
+        kept_.splice(kept_.begin(), kept_, it);
+        FATHOM_CUDA_CHECK(cudaGraphLaunch(kept_.front().exec, stream_));
+        ++stats_.replays;
+        return true;
     }
-    return key;
+    return false;
 }
 
-void DecodeGraph::run(const std::function<void()>& step) {
+void DecodeGraph::record_and_launch(uint64_t binding, const std::function<void()>& step) {
+    // Graphs kept from before share the scratch arena with this one: they run on the same stream, never together.
     arena_.reset();
     GraphOwner recorded;
     // Thread-local mode: a call from this thread that cannot be recorded (a synchronous copy, the legacy stream)
@@ -66,44 +68,31 @@ void DecodeGraph::run(const std::function<void()>& step) {
         throw;
     }
     FATHOM_CUDA_CHECK(cudaStreamEndCapture(stream_, &recorded.graph));
-    const uint64_t key = shape_key(recorded.graph);
-    // FATHOM_CUDA_GRAPH_LOG=1: each new shape and each refused update in the log (why graphs get rebuilt).
-    static const bool verbose = [] {
-        const char* v = std::getenv("FATHOM_CUDA_GRAPH_LOG");
-        return v && std::string(v) == "1";
-    }();
-    auto it = execs_.find(key);
-    if (it != execs_.end()) {
-        cudaGraphExecUpdateResultInfo info{};
-        const cudaError_t status = cudaGraphExecUpdate(it->second, recorded.graph, &info);
-        if (status == cudaSuccess) {
-            ++stats_.updates;
+    cudaGraphExec_t exec = nullptr;
+    FATHOM_CUDA_CHECK(cudaGraphInstantiate(&exec, recorded.graph, 0));
+    for (auto it = kept_.begin(); it != kept_.end();) {
+        if (it->binding == binding) {
+            cudaGraphExecDestroy(it->exec);
+            it = kept_.erase(it);
         } else {
-            cudaGetLastError();
-            if (verbose) {
-                cudaGraphNodeType type{};
-                if (info.errorNode) cudaGraphNodeGetType(info.errorNode, &type);
-                log_info("decode graph: update refused (" + std::string(cudaGetErrorName(status)) + ", result " +
-                         std::to_string(static_cast<int>(info.result)) + ", node type " + std::to_string(static_cast<int>(type)) + ")");
-            }
-            cudaGraphExecDestroy(it->second);
-            execs_.erase(it);
-            it = execs_.end();
+            ++it;
         }
     }
-    if (it == execs_.end()) {
-        cudaGraphExec_t exec = nullptr;
-        FATHOM_CUDA_CHECK(cudaGraphInstantiate(&exec, recorded.graph, 0));
-        it = execs_.emplace(key, exec).first;
-        ++stats_.instantiations;
-        if (verbose) {
-            size_t nodes = 0;
-            cudaGraphGetNodes(recorded.graph, nullptr, &nodes);
-            log_info("decode graph: built shape " + std::to_string(key) + " (" + std::to_string(nodes) + " nodes), " +
-                     std::to_string(execs_.size()) + " shapes kept");
-        }
+    kept_.push_front({binding, exec});
+    while (kept_.size() > kept_limit_) {
+        // Stream order: an older graph still running finishes before anything enqueued later, so destroying it
+        // now is safe (the driver defers the release until its launches complete).
+        cudaGraphExecDestroy(kept_.back().exec);
+        kept_.pop_back();
     }
-    FATHOM_CUDA_CHECK(cudaGraphLaunch(it->second, stream_));
+    ++stats_.recordings;
+    if (verbose()) {
+        size_t nodes = 0;
+        cudaGraphGetNodes(recorded.graph, nullptr, &nodes);
+        log_info("decode graph: recorded a step (" + std::to_string(nodes) + " nodes), binding " + std::to_string(binding) + ", " +
+                 std::to_string(kept_.size()) + " kept");
+    }
+    FATHOM_CUDA_CHECK(cudaGraphLaunch(exec, stream_));
     ++stats_.replays;
 }
 

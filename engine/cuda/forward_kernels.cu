@@ -128,12 +128,13 @@ struct AttnArgs {
     int64_t topk, ratio, pos0, H, D, W;
     float scale;
     float* out;
+    const int64_t* device_pos;  // when set, the chunk's first position is read here instead of pos0
 };
 
-__device__ const float* attn_row(const AttnArgs& a, int64_t p, int64_t n_window, int64_t j, int64_t t) {
+__device__ const float* attn_row(const AttnArgs& a, int64_t pos0, int64_t p, int64_t n_window, int64_t j, int64_t t) {
     if (j < n_window) {
         const int64_t q = p - n_window + 1 + j;
-        return q >= a.pos0 ? a.chunk_kv + (q - a.pos0) * a.D : a.ring + (q % a.W) * a.D;
+        return q >= pos0 ? a.chunk_kv + (q - pos0) * a.D : a.ring + (q % a.W) * a.D;
     }
     j -= n_window;
     const int64_t k = a.select ? a.select[t * a.topk + j] : j;
@@ -147,7 +148,8 @@ constexpr int kAttnThreads = 256, kAttnWarps = kAttnThreads / 32, kMaxHeadDimPer
 __global__ void sink_attention_kernel(AttnArgs a) {
     extern __shared__ float smem[];
     __shared__ float scratch[32];
-    const int64_t t = blockIdx.x, hh = blockIdx.y, p = a.pos0 + t;
+    const int64_t pos0 = a.device_pos ? *a.device_pos : a.pos0;
+    const int64_t t = blockIdx.x, hh = blockIdx.y, p = pos0 + t;
     const int64_t n_window = min(a.W, p + 1);
     int64_t n_comp = 0;
     if (a.select) {
@@ -164,7 +166,7 @@ __global__ void sink_attention_kernel(AttnArgs a) {
     __syncthreads();
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     for (int64_t j = warp; j < n; j += kAttnWarps) {
-        const float* row = attn_row(a, p, n_window, j, t);
+        const float* row = attn_row(a, pos0, p, n_window, j, t);
         float acc = 0.0f;
         for (int64_t i = lane; i < a.D; i += 32) acc += qs[i] * row[i];
         acc = warp_sum(acc);
@@ -183,7 +185,7 @@ __global__ void sink_attention_kernel(AttnArgs a) {
 #pragma unroll
     for (int k = 0; k < kMaxHeadDimPerLane; ++k) acc[k] = 0.0f;
     for (int64_t j = warp; j < n; j += kAttnWarps) {
-        const float* row = attn_row(a, p, n_window, j, t);
+        const float* row = attn_row(a, pos0, p, n_window, j, t);
         const float w = s[j];
 #pragma unroll
         for (int k = 0; k < kMaxHeadDimPerLane; ++k)
@@ -199,6 +201,11 @@ __global__ void sink_attention_kernel(AttnArgs a) {
         for (int w = 0; w < kAttnWarps; ++w) v += partial[w * a.D + i];
         o[i] = v / denom;
     }
+}
+
+__global__ void write_window_row_kernel(float* ring, const float* kv, const int64_t* device_pos, int64_t W, int64_t D) {
+    float* dst = ring + (*device_pos % W) * D;
+    for (int64_t i = threadIdx.x; i < D; i += blockDim.x) dst[i] = kv[i];
 }
 
 __global__ void compressor_pool_kernel(const float* ext_a, const float* ext_z, int64_t ext_pos0, const float* prev_a,
@@ -243,8 +250,9 @@ __global__ void add_ape_kernel(float* z, const float* ape, int64_t rows, int64_t
     z[idx] += ape[((pos0 + t) % m) * w + i];
 }
 
-__global__ void indexer_scores_kernel(const float* q, const float* w, const float* keys, int64_t pos0, int64_t heads,
-                                      int64_t dim, int64_t n_rows, float* scores) {
+__global__ void indexer_scores_kernel(const float* q, const float* w, const float* keys, int64_t pos0, const int64_t* device_pos,
+                                      int64_t heads, int64_t dim, int64_t n_rows, float* scores) {
+    if (device_pos) pos0 = *device_pos;
     const int64_t t = blockIdx.x;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, warps = blockDim.x / 32;
     const int64_t k = static_cast<int64_t>(blockIdx.y) * warps + warp;
@@ -386,16 +394,36 @@ void hc_head_finish(const float* h, const float* mixes, const float* base, const
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 
-void sink_attention(const float* q, const float* chunk_kv, const float* ring, const float* compressed,
-                    const int32_t* select, int64_t topk, int64_t ratio, const float* sinks, int64_t T, int64_t pos0,
-                    int64_t H, int64_t D, int64_t W, float scale, float* out, cudaStream_t s) {
-    const int64_t max_comp = select ? topk : (ratio > 0 ? (pos0 + T) / ratio : 0);
+namespace {
+
+void launch_sink_attention(const AttnArgs& a, int64_t T, int64_t max_comp, cudaStream_t s) {
+    const int64_t H = a.H, D = a.D, W = a.W;
     if (D > 32 * kMaxHeadDimPerLane) throw Error("GPU attention: head_dim " + std::to_string(D) + " above " + std::to_string(32 * kMaxHeadDimPerLane));
     const size_t smem = static_cast<size_t>(D + kAttnWarps * D + W + max_comp) * sizeof(float);
     if (smem > 200 * 1024) throw Error("GPU attention: " + std::to_string(max_comp) + " compressed rows exceed the shared-memory plan");
     if (smem > 48 * 1024) FATHOM_CUDA_CHECK(cudaFuncSetAttribute(sink_attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
-    AttnArgs a{q, chunk_kv, ring, compressed, sinks, select, topk, ratio, pos0, H, D, W, scale, out};
     sink_attention_kernel<<<dim3(static_cast<unsigned>(T), static_cast<unsigned>(H)), kAttnThreads, smem, s>>>(a);
+    FATHOM_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+void sink_attention(const float* q, const float* chunk_kv, const float* ring, const float* compressed,
+                    const int32_t* select, int64_t topk, int64_t ratio, const float* sinks, int64_t T, int64_t pos0,
+                    int64_t H, int64_t D, int64_t W, float scale, float* out, cudaStream_t s) {
+    const int64_t max_comp = select ? topk : (ratio > 0 ? (pos0 + T) / ratio : 0);
+    launch_sink_attention({q, chunk_kv, ring, compressed, sinks, select, topk, ratio, pos0, H, D, W, scale, out, nullptr}, T, max_comp, s);
+}
+
+void sink_attention_one_token(const float* q, const float* kv, const float* ring, const float* compressed, const int32_t* select,
+                              int64_t topk, int64_t ratio, const float* sinks, const int64_t* device_pos, int64_t max_compressed_rows,
+                              int64_t H, int64_t D, int64_t W, float scale, float* out, cudaStream_t s) {
+    const int64_t max_comp = select ? topk : (ratio > 0 ? max_compressed_rows : 0);
+    launch_sink_attention({q, kv, ring, compressed, sinks, select, topk, ratio, 0, H, D, W, scale, out, device_pos}, 1, max_comp, s);
+}
+
+void write_window_row(float* ring, const float* kv, const int64_t* device_pos, int64_t W, int64_t D, cudaStream_t s) {
+    write_window_row_kernel<<<1, 256, 0, s>>>(ring, kv, device_pos, W, D);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 
@@ -415,7 +443,14 @@ void add_ape(float* z, const float* ape, int64_t rows, int64_t width, int64_t ra
 void indexer_scores(const float* q, const float* w, const float* keys, int64_t T, int64_t pos0, int64_t heads,
                     int64_t dim, int64_t n_rows, float* scores, cudaStream_t s) {
     if (n_rows <= 0) return;
-    indexer_scores_kernel<<<dim3(static_cast<unsigned>(T), static_cast<unsigned>((n_rows + 7) / 8)), 256, 0, s>>>(q, w, keys, pos0, heads, dim, n_rows, scores);
+    indexer_scores_kernel<<<dim3(static_cast<unsigned>(T), static_cast<unsigned>((n_rows + 7) / 8)), 256, 0, s>>>(q, w, keys, pos0, nullptr, heads, dim, n_rows, scores);
+    FATHOM_CUDA_CHECK_LAUNCH();
+}
+
+void indexer_scores_one_token(const float* q, const float* w, const float* keys, const int64_t* device_pos, int64_t heads,
+                              int64_t dim, int64_t n_rows, float* scores, cudaStream_t s) {
+    if (n_rows <= 0) return;
+    indexer_scores_kernel<<<dim3(1, static_cast<unsigned>((n_rows + 7) / 8)), 256, 0, s>>>(q, w, keys, 0, device_pos, heads, dim, n_rows, scores);
     FATHOM_CUDA_CHECK_LAUNCH();
 }
 

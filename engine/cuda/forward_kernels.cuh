@@ -24,6 +24,14 @@ void sink_attention(const float* q, const float* chunk_kv, const float* ring, co
                     const int32_t* select, int64_t topk, int64_t ratio, const float* sinks, int64_t T, int64_t pos0,
                     int64_t H, int64_t D, int64_t W, float scale, float* out, cudaStream_t s);
 
+// One token at the position read from device_pos (a recorded decode step replays at any position): kv [1, D] is
+// the token's row; HCA's compressed rows are bounded by max_compressed_rows (the buffer's capacity) for the plan.
+void sink_attention_one_token(const float* q, const float* kv, const float* ring, const float* compressed, const int32_t* select,
+                              int64_t topk, int64_t ratio, const float* sinks, const int64_t* device_pos, int64_t max_compressed_rows,
+                              int64_t H, int64_t D, int64_t W, float scale, float* out, cudaStream_t s);
+// ring[(*device_pos % W)] = kv [D]: the token's row into the window ring.
+void write_window_row(float* ring, const float* kv, const int64_t* device_pos, int64_t W, int64_t D, cudaStream_t s);
+
 // Compressor pooling of the blocks completed in a chunk. ext [rows, w]: projections (z with ape added) of the
 // tokens from position ext_pos0 on (the partial block before the chunk, then the chunk); prev [m, c]: first
 // halves of the block before ext_pos0's block (ratio 4), valid when has_prev. Writes rows [n_blocks, c] for
@@ -37,6 +45,9 @@ void add_ape(float* z, const float* ape, int64_t rows, int64_t width, int64_t ra
 // Indexer scores [T, n_rows]: sum_h w_h * relu(q_h . key_k) for visible rows (k < (pos+1)/4), -inf otherwise.
 void indexer_scores(const float* q, const float* w, const float* keys, int64_t T, int64_t pos0, int64_t heads,
                     int64_t dim, int64_t n_rows, float* scores, cudaStream_t s);
+// The same for one token at the position read from device_pos, over n_rows (a capacity: rows not yet visible get -inf).
+void indexer_scores_one_token(const float* q, const float* w, const float* keys, const int64_t* device_pos, int64_t heads,
+                              int64_t dim, int64_t n_rows, float* scores, cudaStream_t s);
 // Top-k per row of scores (best first, ties to the lower index), -1 where fewer are visible.
 void topk_rows(const float* scores, int64_t T, int64_t n, int64_t k, int64_t pos0, int64_t ratio, int32_t* out, cudaStream_t s);
 

@@ -221,9 +221,14 @@ void MoeOffload::run_resident_token(int64_t block, const float* xq, const int32_
     if (S) FATHOM_CUDA_CHECK(cudaMemcpyAsync(group_weights.as<float>(), shared_ones_.as<float>(), S * 4, cudaMemcpyDeviceToDevice, s));
     FATHOM_CUDA_CHECK(cudaMemcpyAsync(group_weights.as<float>() + S, weights, k * 4, cudaMemcpyDeviceToDevice, s));
     gpu_experts_one_token(group, xq, group_weights.as<float>(), d, static_cast<float>(c_.swiglu_limit), out, s);
-    stats.expert_uses += static_cast<uint64_t>(k);
-    stats.gpu_resident += static_cast<uint64_t>(k);
-    stats.gpu_expert_bytes += static_cast<uint64_t>(k) * expert_bytes();
+    note_resident_token_steps(1);
+}
+
+void MoeOffload::note_resident_token_steps(int64_t layers) {
+    const auto runs = static_cast<uint64_t>(layers * c_.num_experts_per_tok);
+    stats.expert_uses += runs;
+    stats.gpu_resident += runs;
+    stats.gpu_expert_bytes += runs * expert_bytes();
 }
 
 void MoeOffload::run(int64_t block, const float* xq, int64_t T, std::vector<int32_t>& experts, std::vector<float>& weights,

@@ -48,6 +48,8 @@ public:
     bool routes_on_device() const { return !device_tables_.empty(); }
     void run_resident_token(int64_t block, const float* xq, const int32_t* experts, const float* weights,
                             std::span<const std::array<DeviceWeightView, 3>> shared, float* out);
+    // The statistics run_resident_token keeps, for `layers` calls replayed from a recorded step (no host code ran).
+    void note_resident_token_steps(int64_t layers);
 
     int64_t gpu_slots() const { return slots_ ? slots_->count() : 0; }
     size_t gpu_bytes() const { return (slots_ ? slots_->bytes() : 0) + (staging_ ? staging_->bytes() : 0); }

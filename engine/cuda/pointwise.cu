@@ -1,26 +1,13 @@
 #include "cuda/block_scale.cuh"
 #include "cuda/cuda_error.hpp"
 #include "cuda/pointwise.cuh"
+#include "cuda/row_math.cuh"
 
 namespace fathom::cuda {
 
 namespace {
 
-__device__ float block_sum(float v, float* scratch) {
-    for (int d = 16; d > 0; d >>= 1) v += __shfl_xor_sync(0xffffffffu, v, d);
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    v = lane < (blockDim.x + 31) / 32 ? scratch[lane] : 0.0f;
-    if (warp == 0)
-        for (int d = 16; d > 0; d >>= 1) v += __shfl_xor_sync(0xffffffffu, v, d);
-    if (threadIdx.x == 0) scratch[0] = v;
-    __syncthreads();
-    v = scratch[0];
-    __syncthreads();
-    return v;
-}
-
+using row_math::block_sum;
 
 __global__ void rms_norm_kernel(float* x, const float* weight, int64_t n, float eps) {
     __shared__ float scratch[32];
@@ -32,22 +19,6 @@ __global__ void rms_norm_kernel(float* x, const float* weight, int64_t n, float 
     for (int64_t i = threadIdx.x; i < n; i += blockDim.x) row[i] = weight ? row[i] * r * weight[i] : row[i] * r;
 }
 
-
-__device__ float round_fp8(float v) {
-    const float a = fabsf(v);
-    if (a == 0.0f) return v;
-    int e;
-    frexpf(a, &e);
-    int q = (e - 1) - 3;
-    if (q < -9) q = -9;
-    return copysignf(ldexpf(rintf(ldexpf(a, -q)), q), v);
-}
-
-__device__ float round_fp4(float v) {
-    const float a = fabsf(v);
-    const float step = a < 2.0f ? 0.5f : (a < 4.0f ? 1.0f : 2.0f);
-    return copysignf(rintf(a / step) * step, v);
-}
 
 // One warp per (row, block): amax over the block, then the round trip.
 // src may be dst (in place).
@@ -64,7 +35,7 @@ __global__ void fp8_round_kernel(const float* src, float* dst, int64_t row_strid
     for (int64_t i = lane; i < len; i += 32) amax = fmaxf(amax, fabsf(p[i]));
     for (int d = 16; d > 0; d >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, d));
     const float scale = fp8_block_scale(amax);
-    for (int64_t i = lane; i < len; i += 32) q[i] = round_fp8(fminf(fmaxf(p[i] / scale, -448.0f), 448.0f)) * scale;
+    for (int64_t i = lane; i < len; i += 32) q[i] = row_math::fp8_round_scaled(p[i], scale);
 }
 
 // One block of n threads per row: Walsh-Hadamard in shared memory, then FP4 round trip per 32 (one warp each).
@@ -81,10 +52,7 @@ __global__ void hadamard_fp4_kernel(float* x, int64_t n) {
         __syncthreads();
     }
     float val = v[i] * (1.0f / sqrtf(static_cast<float>(n)));  // as the CPU twin: correctly rounded, not rsqrtf
-    float amax = fabsf(val);
-    for (int d = 16; d > 0; d >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, d));
-    const float scale = pow2_ceil(fmaxf(amax, 6.0f * ldexpf(1.0f, -126)) / 6.0f);
-    row[i] = round_fp4(fminf(fmaxf(val / scale, -6.0f), 6.0f)) * scale;
+    row[i] = row_math::fp4_round_in_block(val, row_math::warp_max_abs(val));
 }
 
 __global__ void rope_kernel(float* x, int64_t heads, int64_t head_dim, int64_t offset, int64_t r, const float* freqs,
@@ -94,13 +62,7 @@ __global__ void rope_kernel(float* x, int64_t heads, int64_t head_dim, int64_t o
     for (int64_t k = threadIdx.x; k < heads * (r / 2); k += blockDim.x) {
         const int64_t h = k / (r / 2), i = k % (r / 2);
         float* p = x + (row * heads + h) * head_dim + offset + 2 * i;
-        const float angle = pos * freqs[i];
-        float s, c;
-        sincosf(angle, &s, &c);
-        if (inverse) s = -s;
-        const float a = p[0], b = p[1];
-        p[0] = a * c - b * s;
-        p[1] = a * s + b * c;
+        row_math::rope_pair(p, pos, freqs[i], inverse);
     }
 }
 

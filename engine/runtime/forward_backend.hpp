@@ -31,8 +31,7 @@ struct ExpertOffloadStats {
 struct StepStats {
     uint64_t eager_steps = 0;           // steps launched kernel by kernel
     uint64_t graph_replays = 0;         // one-token steps replayed as a recorded graph
-    uint64_t graph_instantiations = 0;  // graphs built (a new shape)
-    uint64_t graph_updates = 0;         // recordings that updated a built graph in place
+    uint64_t graph_recordings = 0;      // steps recorded (the first; again after a cache buffer moved or grew)
 };
 
 class BlockCache {

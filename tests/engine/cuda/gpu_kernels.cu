@@ -1,9 +1,11 @@
 // Each CUDA kernel against its CPU twin (engine/cpu) on fresh random inputs of awkward shapes.
+#include "cpu/compressor.hpp"
 #include "cpu/linear_kernels.hpp"
 #include "cpu/moe.hpp"
 #include "cpu/quantize.hpp"
 #include "cpu/rms_norm.hpp"
 #include "cpu/rope.hpp"
+#include "cuda/compressor_step.cuh"
 #include "cuda/forward_kernels.cuh"
 #include "cuda/grouped_expert_gemm.cuh"
 #include "cuda/grouped_gemv.cuh"
@@ -440,6 +442,77 @@ TEST("GPU RoPE (YaRN frequencies) and its inverse match the CPU twin") {
     CHECK(rel_error(dx.to_host<float>(), ref) < 1e-6);
     cuda::rope_rows(dx.as<float>(), rows, heads, D, D - 64, 64, df.as<float>(), dp.as<int64_t>(), true);
     CHECK(rel_error(dx.to_host<float>(), x) < 1e-6);
+}
+
+TEST("GPU one-token compressor step (position read on the device) matches the CPU compressor, token by token") {
+    auto rng = fresh_rng();
+    cpu::Rope rope(64, 160000.0, true, 16, 65536, 32, 1);
+    struct Case {
+        int64_t ratio, width;
+        bool indexer;
+    };
+    for (const Case k : {Case{4, 192, false}, Case{4, 128, true}, Case{128, 256, false}}) {
+        const int64_t m = k.ratio, c = k.width, pw = m == 4 ? 2 * c : c, tokens = 2 * m + 3 + (m == 4 ? 6 : 0);
+        auto ape = random_vector(static_cast<size_t>(m * pw), rng, 0.5f);
+        auto norm = random_vector(static_cast<size_t>(c), rng, 0.3f);
+        for (auto& v : norm) v += 1.0f;
+        cpu::CompressorParams p;
+        p.ratio = m;
+        p.width = c;
+        p.ape = ape.data();
+        p.norm = norm.data();
+        p.rope = &rope;
+        p.rounding = k.indexer ? cpu::CompressedRounding::HadamardFp4 : cpu::CompressedRounding::Fp8Kv;
+        cpu::CompressorState state;
+        state.reset(p);
+
+        auto dape = cuda::DeviceBuffer::from(std::span<const float>(ape));
+        auto dnorm = cuda::DeviceBuffer::from(std::span<const float>(norm));
+        auto dfreqs = cuda::DeviceBuffer::from(std::span<const float>(rope.frequencies()));
+        std::vector<float> zeros(static_cast<size_t>(m * pw), 0.0f);
+        auto block_a = cuda::DeviceBuffer::from(std::span<const float>(zeros)), block_z = cuda::DeviceBuffer::from(std::span<const float>(zeros));
+        auto prev_a = cuda::DeviceBuffer::from(std::span<const float>(zeros)), prev_z = cuda::DeviceBuffer::from(std::span<const float>(zeros));
+        const int64_t capacity = tokens / m + 1;
+        cuda::DeviceBuffer rows(static_cast<size_t>(capacity * c) * 4);
+        for (int64_t pos = 0; pos < tokens; ++pos) {
+            auto a = random_vector(static_cast<size_t>(pw), rng), z = random_vector(static_cast<size_t>(pw), rng);
+            cpu::compressor_push(p, state, a.data(), z.data(), pos);
+            auto da = cuda::DeviceBuffer::from(std::span<const float>(a)), dz = cuda::DeviceBuffer::from(std::span<const float>(z));
+            const std::vector<int64_t> where{pos};
+            auto dpos = cuda::DeviceBuffer::from(std::span<const int64_t>(where));
+            cuda::CompressorStep step;
+            step.a = da.as<float>();
+            step.z = dz.as<float>();
+            step.ape = dape.as<float>();
+            step.block_a = block_a.as<float>();
+            step.block_z = block_z.as<float>();
+            step.prev_a = prev_a.as<float>();
+            step.prev_z = prev_z.as<float>();
+            step.rows = rows.as<float>();
+            step.norm = dnorm.as<float>();
+            step.freqs = dfreqs.as<float>();
+            step.position = dpos.as<int64_t>();
+            step.ratio = m;
+            step.width = c;
+            step.rope_dims = rope.dims();
+            step.eps = p.norm_eps;
+            step.indexer = k.indexer;
+            cuda::compressor_step(step);
+        }
+        CHECK_EQ(state.count, tokens / m);
+        auto got = rows.to_host<float>();
+        got.resize(static_cast<size_t>(state.count * c));
+        // Rounded values: a last-bit difference before the rounding (expf, the norm's sum) can move a value to the
+        // neighbouring FP8/FP4 step, so a few elements may differ by one step; the rest agree to fp32 precision.
+        int64_t off = 0;
+        for (size_t i = 0; i < got.size(); ++i)
+            if (std::fabs(got[i] - state.rows[i]) > 1e-5f * std::fabs(state.rows[i]) + 1e-7f) ++off;
+        std::printf("  ratio %lld, width %lld%s: %lld rows, %lld of %zu values off, relative error %.2e\n", static_cast<long long>(m),
+                    static_cast<long long>(c), k.indexer ? " (indexer)" : "", static_cast<long long>(state.count),
+                    static_cast<long long>(off), got.size(), rel_error(got, state.rows));
+        CHECK(off * 100 <= static_cast<int64_t>(got.size()));
+        CHECK(rel_error(got, state.rows) < 2e-2);
+    }
 }
 
 TEST("an impossible allocation is a clear error, and the GPU stays usable") {
