@@ -49,7 +49,7 @@ bool run_expert_jobs(const std::vector<ExpertJob>& jobs, float limit, bool allow
     bool bf16 = allow_bf16 && fp4_bf16_available();
     for (const auto& j : jobs)
         bf16 = bf16 && j.weights->w1.format == WeightFormat::Fp4Group32 && j.weights->w2.format == WeightFormat::Fp4Group32 &&
-               j.weights->w3.format == WeightFormat::Fp4Group32 && j.weights->w1.in % 64 == 0 && j.weights->w2.in % 64 == 0;
+               j.weights->w3.format == WeightFormat::Fp4Group32 && j.weights->w1.in % 128 == 0 && j.weights->w2.in % 128 == 0;
     std::vector<std::vector<uint16_t>> x_bf16(J), g_bf16(J);
     for (size_t i = 0; bf16 && i < J; ++i) {
         x_bf16[i].resize(static_cast<size_t>(jobs[i].n * jobs[i].weights->w1.in));
