@@ -215,7 +215,7 @@ void EngineWorker::generate(const GenerationRequest& request) {
 double EngineWorker::readAndStore(std::span<const TokenId>& fresh, size_t count) {
     const auto head = fresh.first(count);
     const auto t0 = std::chrono::steady_clock::now();
-    session_->prefill(head, 256, {}, &cancelGeneration_);
+    session_->prefill(head, fathom::Session::kBackendChunk, {}, &cancelGeneration_);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     sessionTokens_.insert(sessionTokens_.end(), head.begin(), head.end());
     fresh = fresh.subspan(count);

@@ -25,6 +25,7 @@ public:
     int32_t sample_last(float temperature, float top_p, int64_t vocab_limit, double u) const {
         return backend_.sample_last(temperature, top_p, vocab_limit, u);
     }
+    int64_t preferred_prefill_chunk() const { return backend_.preferred_prefill_chunk(position()); }
     std::vector<uint8_t> snapshot() const;
     void restore(std::span<const uint8_t> snapshot);  // unchanged on error
     void reset();

@@ -169,17 +169,18 @@ std::vector<float> Session::prefill(std::span<const int32_t> tokens, int64_t chu
                                     const std::function<void(int64_t, int64_t)>& on_progress,
                                     const std::atomic<bool>* cancel) {
     if (tokens.empty()) throw Error("prefill of an empty token list");
-    if (chunk <= 0) chunk = static_cast<int64_t>(tokens.size());
+    if (chunk < kBackendChunk) throw Error("prefill chunk " + std::to_string(chunk) + ": expected a size, 0 (all) or kBackendChunk");
     const int64_t total = static_cast<int64_t>(tokens.size());
+    if (chunk == 0) chunk = total;
     if (position() + total > impl_->summary->max_context)
         throw Error("the context would hold " + std::to_string(position() + total) + " tokens; this model allows " +
                     std::to_string(impl_->summary->max_context));
     std::vector<int64_t> ids(tokens.begin(), tokens.end());
     impl_->model->check_tokens(ids.data(), total);
     std::vector<float> logits(static_cast<size_t>(impl_->summary->vocab_size));
-    for (int64_t b = 0; b < total; b += chunk) {
+    for (int64_t b = 0, n = 0; b < total; b += n) {
         if (cancel && cancel->load()) throw Cancelled();
-        const int64_t n = std::min(chunk, total - b);
+        n = std::min(chunk == kBackendChunk ? impl_->session->preferred_prefill_chunk() : chunk, total - b);
         impl_->session->prefill(ids.data() + b, n, logits.data());
         if (on_progress) on_progress(b + n, total);
     }
@@ -192,7 +193,7 @@ GenerationStats Session::generate(std::span<const int32_t> prompt, const Samplin
     st.prompt_tokens = static_cast<int64_t>(prompt.size());
     cpu::Sampler sampler(p.temperature, p.top_p, p.seed);
     const auto t0 = Clock::now();
-    std::vector<float> logits = prefill(prompt, 256, {}, cancel);
+    std::vector<float> logits = prefill(prompt, kBackendChunk, {}, cancel);
     st.prefill_seconds = since(t0);
     const auto t1 = Clock::now();
     for (;;) {

@@ -73,6 +73,12 @@ public:
         return -1;
     }
     virtual void reset_expert_stats() const {}
+    // The prefill chunk this backend runs best with when the context already holds `position` tokens: the CPU's
+    // time per token hardly depends on it, so small chunks give fine-grained progress and cancellation.
+    virtual int64_t preferred_prefill_chunk(int64_t position) const {
+        (void)position;
+        return 256;
+    }
 };
 
 namespace runtime {

@@ -94,7 +94,10 @@ public:
     // Feeds tokens in chunks, reporting progress; on cancel the session is left as it was before the call's first
     // unfinished chunk (chunks already fed stay); on an error inside the forward pass (a CUDA error, out of GPU
     // memory) the session is emptied, since its caches would disagree. Returns the logits after the last token.
-    std::vector<float> prefill(std::span<const int32_t> tokens, int64_t chunk = 256,
+    // chunk: kBackendChunk lets the backend choose (the CPU 256 tokens; the GPU 2048, fewer at long contexts, where
+    // each token's share of the weight reads shrinks with the chunk); 0 feeds everything in one chunk.
+    static constexpr int64_t kBackendChunk = -1;
+    std::vector<float> prefill(std::span<const int32_t> tokens, int64_t chunk = kBackendChunk,
                                const std::function<void(int64_t done, int64_t total)>& on_progress = {},
                                const std::atomic<bool>* cancel = nullptr);
 

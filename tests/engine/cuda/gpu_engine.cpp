@@ -75,6 +75,18 @@ TEST("GPU with most experts in host RAM: logits as on the CPU, snapshots move be
     CHECK(cosine(la3, ld) > 0.999);
 }
 
+TEST("on the GPU the backend-chosen prefill chunk is 2048 tokens") {
+    LoadOptions o;
+    o.model_dir = tiny();
+    o.device = "cuda";
+    auto engine = Engine::load(o);
+    const auto p = prompt(2500, engine->summary().vocab_size);
+    auto s = engine->new_session();
+    std::vector<int64_t> steps;
+    s->prefill(p, Session::kBackendChunk, [&](int64_t done, int64_t) { steps.push_back(done); });
+    CHECK(steps == std::vector<int64_t>({2048, 2500}));
+}
+
 TEST("device auto uses the GPU here and says how the experts are placed; a bad device name is an error") {
     LoadOptions o;
     o.model_dir = tiny();

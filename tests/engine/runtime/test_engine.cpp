@@ -64,6 +64,20 @@ TEST("chunked prefill gives the same logits as one prefill, and bad input leaves
     CHECK_EQ(b->position(), int64_t{151});
 }
 
+TEST("by default the backend picks the prefill chunk: the CPU feeds 256 tokens at a time") {
+    LoadOptions o;
+    o.model_dir = tiny();
+    auto engine = Engine::load(o);
+    std::vector<int32_t> tokens;
+    for (int i = 0; i < 600; ++i) tokens.push_back((i * 53 + 5) % 2048);
+    auto s = engine->new_session();
+    std::vector<int64_t> steps;
+    s->prefill(tokens, Session::kBackendChunk, [&](int64_t done, int64_t) { steps.push_back(done); });
+    CHECK(steps == std::vector<int64_t>({256, 512, 600}));
+    CHECK_THROWS_WITH(s->prefill(tokens, -2), "prefill chunk -2");
+    CHECK_EQ(s->position(), int64_t{600});
+}
+
 TEST("generation is reproducible for a seed, stops at max_new_tokens, and can be cancelled") {
     LoadOptions o;
     o.model_dir = tiny();
