@@ -115,11 +115,24 @@ CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& of
     offload_ = std::make_unique<MoeOffload>(m, sized);
     eager_logits_ = DeviceBuffer(static_cast<size_t>(c_.vocab_size) * 4);
     sampler_ = std::make_unique<DeviceSampler>(c_.vocab_size);
-    if (options.decode_graphs && offload_->routes_on_device()) {
-        graph_ = std::make_unique<DecodeGraph>(options.decode_scratch_bytes);
+    if (options.decode_graphs) {
         graph_token_ = DeviceBuffer(sizeof(int64_t));
         graph_pos_ = DeviceBuffer(sizeof(int64_t));
         graph_logits_ = DeviceBuffer(static_cast<size_t>(c_.vocab_size) * 4);
+        if (offload_->routes_on_device()) {
+            graph_ = std::make_unique<DecodeGraph>(options.decode_scratch_bytes);
+        } else {
+            // One graph per layer, twice over (two conversations' caches) before the least recent is dropped.
+            layer_graphs_ = std::make_unique<DecodeGraph>(options.decode_scratch_bytes, static_cast<size_t>(2 * num_blocks() + 2));
+            const int64_t k = c_.num_experts_per_tok;
+            layer_io_.h = DeviceBuffer(static_cast<size_t>(hc * d) * 4);
+            layer_io_.h2 = DeviceBuffer(static_cast<size_t>(hc * d) * 4);
+            layer_io_.mix = DeviceBuffer(static_cast<size_t>(2 * hc + hc * hc) * 4);
+            layer_io_.y = DeviceBuffer(static_cast<size_t>(d) * 4);
+            layer_io_.xq = DeviceBuffer(static_cast<size_t>(d) * 4);
+            layer_io_.experts = DeviceBuffer(static_cast<size_t>(k) * 4);
+            layer_io_.weights = DeviceBuffer(static_cast<size_t>(k) * 4);
+        }
     }
 }
 
@@ -163,6 +176,7 @@ void CudaBackend::forward(std::vector<std::unique_ptr<BlockCache>>& caches, cons
     m_.check_tokens(tokens, T);
     last_logits_ = nullptr;  // until this step has produced its own
     if (T == 1 && graph_ && !graphs_failed_) graph_step(caches, tokens[0], last_logits, hc_times_d);
+    else if (T == 1 && layer_graphs_ && !graphs_failed_) offload_graph_step(caches, tokens[0], last_logits, hc_times_d);
     else eager_step(caches, tokens, T, last_logits, hc_times_d);
 }
 
@@ -181,7 +195,7 @@ void CudaBackend::eager_step(std::vector<std::unique_ptr<BlockCache>>& caches, c
     ++eager_steps_;
 }
 
-void CudaBackend::graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, float* last_logits, int64_t hc_times_d) const {
+int64_t CudaBackend::prepare_one_token_step(std::vector<std::unique_ptr<BlockCache>>& caches) const {
     const int64_t pos = static_cast<const CudaCache&>(*caches.front()).next_pos;
     if (pos + 1 > c_.max_position_embeddings) throw Error("context exceeds the model's maximum");
     // Room for this token's compressed rows first: a recording cannot allocate lasting memory, and a buffer that
@@ -193,6 +207,11 @@ void CudaBackend::graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, i
         if (b.has_compressor) reserve_rows(cache.kv, cache.kv.count + 1, b.comp.width);
         if (b.has_indexer) reserve_rows(cache.index, cache.index.count + 1, b.index_comp.width);
     }
+    return pos;
+}
+
+void CudaBackend::graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, float* last_logits, int64_t hc_times_d) const {
+    const int64_t pos = prepare_one_token_step(caches);
     const cudaStream_t s = graph_->stream();
     // Pageable sources: each copy has taken its value when the call returns.
     FATHOM_CUDA_CHECK(cudaMemcpyAsync(graph_token_.as<int64_t>(), &token, sizeof token, cudaMemcpyHostToDevice, s));
@@ -211,11 +230,86 @@ void CudaBackend::graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, i
             return;
         }
     }
-    advance_counters(caches);
+    advance_counters(caches, caches.size());
+    ++graph_steps_;
     last_logits_ = graph_logits_.as<float>();
     if (last_logits)
         FATHOM_CUDA_CHECK(cudaMemcpyAsync(last_logits, graph_logits_.as<float>(), graph_logits_.bytes(), cudaMemcpyDeviceToHost, s));
     FATHOM_CUDA_CHECK(cudaStreamSynchronize(s));
+}
+
+void CudaBackend::offload_graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, float* last_logits,
+                                     int64_t hc_times_d) const {
+    const int64_t pos = prepare_one_token_step(caches);
+    const int64_t hc = c_.hc_mult, d = c_.hidden_size;
+    if (hc_times_d != hc * d) throw Error("internal: hidden state width");
+    const cudaStream_t s = layer_graphs_->stream();
+    StreamScope on(s);
+    FATHOM_CUDA_CHECK(cudaMemcpyAsync(graph_token_.as<int64_t>(), &token, sizeof token, cudaMemcpyHostToDevice, s));
+    FATHOM_CUDA_CHECK(cudaMemcpyAsync(graph_pos_.as<int64_t>(), &pos, sizeof pos, cudaMemcpyHostToDevice, s));
+    cuda::embed(reinterpret_cast<const uint16_t*>(embed_.view().data), graph_token_.as<int64_t>(), 1, hc, d, layer_io_.h.as<float>(), s);
+    // A recording that fails turns graphs off: that layer and the ones after it run kernel by kernel (the layers
+    // before it already ran on the device; their host counters move below).
+    auto first_eager = static_cast<size_t>(num_blocks());
+    for (int64_t i = 0; i < num_blocks(); ++i) {
+        auto& cache = static_cast<CudaCache&>(*caches[static_cast<size_t>(i)]);
+        const auto& b = blocks_[static_cast<size_t>(i)];
+        if (static_cast<size_t>(i) < first_eager) {
+            const uint64_t binding = bind_cache((1469598103934665603ull ^ static_cast<uint64_t>(i)) * 1099511628211ull, cache);
+            if (!layer_graphs_->replay(binding)) {
+                try {
+                    layer_graphs_->record_and_launch(binding, [&] { record_until_routing(i, cache); });
+                } catch (const Error& e) {
+                    graphs_failed_ = true;
+                    first_eager = static_cast<size_t>(i);
+                    log_warning(std::string("decode graphs turned off for this model (steps run kernel by kernel from now on): ") + e.what());
+                }
+            }
+        }
+        if (static_cast<size_t>(i) >= first_eager) {
+            run_block_on_device(i, cache, &token, graph_token_, 1, layer_io_.h, nullptr);
+            continue;
+        }
+        dispatch_routed(b, layer_io_.xq.as<float>(), layer_io_.experts.as<int32_t>(), layer_io_.weights.as<float>(), 1,
+                        layer_io_.y.as<float>(), nullptr);
+        hc_post(layer_io_.mix.as<float>(), layer_io_.y.as<float>(), layer_io_.h2.as<float>(), 1, hc, d, layer_io_.h.as<float>(), s);
+    }
+    head_on_device(layer_io_.h.as<float>(), 1, graph_logits_.as<float>());
+    advance_counters(caches, first_eager);
+    if (first_eager == caches.size()) ++graph_steps_;
+    else ++eager_steps_;
+    last_logits_ = graph_logits_.as<float>();
+    if (last_logits)
+        FATHOM_CUDA_CHECK(cudaMemcpyAsync(last_logits, graph_logits_.as<float>(), graph_logits_.bytes(), cudaMemcpyDeviceToHost, s));
+    FATHOM_CUDA_CHECK(cudaStreamSynchronize(s));
+}
+
+void CudaBackend::record_until_routing(int64_t block, CudaCache& cache) const {
+    // run_block_on_device and moe() for one token up to the routing, with the hand-over buffers at fixed addresses.
+    const auto& b = blocks_.at(static_cast<size_t>(block));
+    const int64_t hc = c_.hc_mult, d = c_.hidden_size, mix_w = 2 * hc + hc * hc;
+    const float eps = static_cast<float>(c_.rms_norm_eps), hc_eps = static_cast<float>(c_.hc_eps);
+    const cudaStream_t s = current_stream();
+    float* h = layer_io_.h.as<float>();
+    float* h2 = layer_io_.h2.as<float>();
+    DeviceBuffer mixes(static_cast<size_t>((2 + hc) * hc) * 4), mix(static_cast<size_t>(mix_w) * 4);
+    DeviceBuffer x(static_cast<size_t>(d) * 4), y(static_cast<size_t>(d) * 4);
+    linear(b.hc_attn.fn.view(), h, 1, mixes.as<float>());
+    hc_pre_finish(h, mixes.as<float>(), b.hc_attn.base.as<float>(), b.hc_attn.scale.as<float>(), 1, hc, d, c_.hc_sinkhorn_iters, hc_eps, eps,
+                  mix.as<float>(), x.as<float>(), s);
+    rms_norm_rows(x.as<float>(), b.attn_norm.as<float>(), 1, d, eps);
+    attention(b, cache, x.as<float>(), 1, y.as<float>(), nullptr, graph_pos_.as<int64_t>());
+    hc_post(mix.as<float>(), y.as<float>(), h, 1, hc, d, h2, s);
+    linear(b.hc_ffn.fn.view(), h2, 1, mixes.as<float>());
+    hc_pre_finish(h2, mixes.as<float>(), b.hc_ffn.base.as<float>(), b.hc_ffn.scale.as<float>(), 1, hc, d, c_.hc_sinkhorn_iters, hc_eps, eps,
+                  layer_io_.mix.as<float>(), x.as<float>(), s);
+    rms_norm_rows(x.as<float>(), b.ffn_norm.as<float>(), 1, d, eps);
+    auto u = project(b.gate, x.as<float>(), 1);
+    moe_route(u.as<float>(), b.gate_bias.as<float>(), b.tid2eid.bytes() ? b.tid2eid.as<int64_t>() : nullptr, graph_token_.as<int64_t>(), 1,
+              c_.n_routed_experts, c_.num_experts_per_tok, static_cast<float>(c_.routed_scaling_factor), layer_io_.experts.as<int32_t>(),
+              layer_io_.weights.as<float>(), s);
+    fp8_round_copy_rows(layer_io_.xq.as<float>(), x.as<float>(), 1, d, 128);
+    FATHOM_CUDA_CHECK(cudaMemsetAsync(layer_io_.y.as<float>(), 0, static_cast<size_t>(d) * 4, s));
 }
 
 void CudaBackend::record_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t hc_times_d) const {
@@ -228,26 +322,28 @@ void CudaBackend::record_step(std::vector<std::unique_ptr<BlockCache>>& caches, 
     head_on_device(h.as<float>(), 1, graph_logits_.as<float>());
 }
 
-uint64_t CudaBackend::step_binding(const std::vector<std::unique_ptr<BlockCache>>& caches, int64_t hc_times_d) const {
-    uint64_t key = 1469598103934665603ull;  // FNV-1a over every buffer address and size the step touches
+uint64_t bind_cache(uint64_t key, const CudaCache& c) {
+    // FNV-1a over every buffer address and size a recorded step touches in this cache.
     auto mix = [&](uint64_t v) { key = (key ^ v) * 1099511628211ull; };
-    mix(static_cast<uint64_t>(hc_times_d));
-    for (const auto& base : caches) {
-        const auto& c = static_cast<const CudaCache&>(*base);
-        mix(reinterpret_cast<uint64_t>(c.ring.as<void>()));
-        for (const DeviceCompressorState* st : {&c.kv, &c.index})
-            for (const DeviceBuffer* b : {&st->block_a, &st->block_z, &st->prev_a, &st->prev_z, &st->rows}) {
-                mix(reinterpret_cast<uint64_t>(b->as<void>()));
-                mix(b->bytes());
-            }
-        mix(static_cast<uint64_t>(c.kv.capacity));
-        mix(static_cast<uint64_t>(c.index.capacity));
-    }
+    mix(reinterpret_cast<uint64_t>(c.ring.as<void>()));
+    for (const DeviceCompressorState* st : {&c.kv, &c.index})
+        for (const DeviceBuffer* b : {&st->block_a, &st->block_z, &st->prev_a, &st->prev_z, &st->rows}) {
+            mix(reinterpret_cast<uint64_t>(b->as<void>()));
+            mix(b->bytes());
+        }
+    mix(static_cast<uint64_t>(c.kv.capacity));
+    mix(static_cast<uint64_t>(c.index.capacity));
     return key;
 }
 
-void CudaBackend::advance_counters(std::vector<std::unique_ptr<BlockCache>>& caches) const {
-    for (size_t i = 0; i < caches.size(); ++i) {
+uint64_t CudaBackend::step_binding(const std::vector<std::unique_ptr<BlockCache>>& caches, int64_t hc_times_d) const {
+    uint64_t key = (1469598103934665603ull ^ static_cast<uint64_t>(hc_times_d)) * 1099511628211ull;
+    for (const auto& base : caches) key = bind_cache(key, static_cast<const CudaCache&>(*base));
+    return key;
+}
+
+void CudaBackend::advance_counters(std::vector<std::unique_ptr<BlockCache>>& caches, size_t blocks) const {
+    for (size_t i = 0; i < blocks; ++i) {
         auto& c = static_cast<CudaCache&>(*caches[i]);
         const auto& b = blocks_[i];
         ++c.next_pos;
@@ -336,16 +432,24 @@ void CudaBackend::moe(const DeviceBlock& b, const float* x, const DeviceBuffer& 
         }
         return;
     }
+    auto xq = rounded_copy(x, T, d);
+    FATHOM_CUDA_CHECK(cudaMemsetAsync(out, 0, static_cast<size_t>(T * d) * 4, current_stream()));
+    dispatch_routed(b, xq.as<float>(), experts.as<int32_t>(), weights.as<float>(), T, out, trace);
+}
+
+void CudaBackend::dispatch_routed(const DeviceBlock& b, const float* xq, const int32_t* experts, const float* weights, int64_t T,
+                                  float* out, BlockTrace* trace) const {
+    const int64_t k = c_.num_experts_per_tok;
     // One synchronisation per layer: the host needs the routing to dispatch the experts.
     std::vector<int32_t> he(static_cast<size_t>(T * k));
     std::vector<float> hw(static_cast<size_t>(T * k));
-    FATHOM_CUDA_CHECK(cudaMemcpyAsync(he.data(), experts.as<int32_t>(), he.size() * 4, cudaMemcpyDeviceToHost, current_stream()));
-    FATHOM_CUDA_CHECK(cudaMemcpyAsync(hw.data(), weights.as<float>(), hw.size() * 4, cudaMemcpyDeviceToHost, current_stream()));
+    FATHOM_CUDA_CHECK(cudaMemcpyAsync(he.data(), experts, he.size() * 4, cudaMemcpyDeviceToHost, current_stream()));
+    FATHOM_CUDA_CHECK(cudaMemcpyAsync(hw.data(), weights, hw.size() * 4, cudaMemcpyDeviceToHost, current_stream()));
     FATHOM_CUDA_CHECK(cudaStreamSynchronize(current_stream()));
     if (trace && trace->enabled) trace->experts.insert(trace->experts.end(), he.begin(), he.end());
-    auto xq = rounded_copy(x, T, d);
-    FATHOM_CUDA_CHECK(cudaMemsetAsync(out, 0, static_cast<size_t>(T * d) * 4, current_stream()));
-    offload_->run(block_index(b), xq.as<float>(), T, he, hw, shared, out);
+    std::vector<std::array<DeviceWeightView, 3>> shared;
+    for (const auto& e : b.shared) shared.push_back({e.w1.view(), e.w2.view(), e.w3.view()});
+    offload_->run(block_index(b), xq, T, he, hw, shared, out);
 }
 
 }  // namespace backend

@@ -30,8 +30,10 @@ struct ExpertOffloadOptions {
 struct CudaBackendOptions {
     // One-token steps with every routed expert resident are recorded once as a CUDA graph that reads its position
     // on the device, and replayed at every later position (bit-identical logits and caches to the steps launched
-    // kernel by kernel). Off by default until the replaying form is measured on the GPU machine (the earlier
-    // form, which re-recorded every step, measured slower than launching kernel by kernel: docs/BENCHMARKS.md).
+    // kernel by kernel). With routed experts in host RAM, each layer's part up to the routing is recorded and
+    // replayed the same way, and the host dispatches the experts in between. Off by default until measured on the
+    // GPU machine (the earlier form, which re-recorded every step, measured slower than launching kernel by kernel:
+    // docs/BENCHMARKS.md).
     bool decode_graphs = false;
     size_t decode_scratch_bytes = size_t{64} << 20;  // the recorded step's temporaries
 };

@@ -63,6 +63,9 @@ struct CudaCache : BlockCache {
 };
 
 
+// The key of the buffers a recorded step touches in cache `c` (addresses and sizes), mixed into `key`.
+uint64_t bind_cache(uint64_t key, const CudaCache& c);
+
 // Room for `rows` compressed rows. A recorded step cannot grow the buffer (its scratch memory does not outlive the
 // step), so the recording reserves beforehand and this only checks.
 void reserve_rows(DeviceCompressorState& st, int64_t rows, int64_t width);
@@ -108,8 +111,9 @@ public:
     StepStats step_stats() const override {
         StepStats s;
         s.eager_steps = eager_steps_;
+        s.graph_replays = graph_steps_;
+        if (layer_graphs_) s.graph_recordings = layer_graphs_->stats().recordings;
         if (graph_) {
-            s.graph_replays = graph_->stats().replays;
             s.graph_recordings = graph_->stats().recordings;
         }
         return s;
@@ -126,13 +130,23 @@ private:
     void eager_step(std::vector<std::unique_ptr<BlockCache>>& caches, const int64_t* tokens, int64_t T, float* last_logits,
                     int64_t hc_times_d) const;
     void graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, float* last_logits, int64_t hc_times_d) const;
+    // With routed experts in host RAM: each layer's part up to the routing is a recorded graph (replayable like
+    // the whole step above); the host then dispatches the experts as in the eager step.
+    void offload_graph_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t token, float* last_logits,
+                            int64_t hc_times_d) const;
+    void record_until_routing(int64_t block, CudaCache& cache) const;
+    // Reserves this token's compressed rows (a recording cannot) and returns the step's position.
+    int64_t prepare_one_token_step(std::vector<std::unique_ptr<BlockCache>>& caches) const;
+    // The routed experts of a layer dispatched from the host: routing [T, k] copied back, then MoeOffload::run.
+    void dispatch_routed(const DeviceBlock& b, const float* xq, const int32_t* experts, const float* weights, int64_t T,
+                         float* out, BlockTrace* trace) const;
     // Records the replayable one-token step (positions read from step_pos_; nothing runs on the GPU and no host
     // counter moves while recording).
     void record_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t hc_times_d) const;
     // What identifies a recorded step: the addresses and sizes of every cache buffer it reads or writes.
     uint64_t step_binding(const std::vector<std::unique_ptr<BlockCache>>& caches, int64_t hc_times_d) const;
-    // The host-side counters of every cache after one more token (what the replayed step did on the device).
-    void advance_counters(std::vector<std::unique_ptr<BlockCache>>& caches) const;
+    // The host-side counters of the first `blocks` caches after one more token (what a replayed step did on the device).
+    void advance_counters(std::vector<std::unique_ptr<BlockCache>>& caches, size_t blocks) const;
     void attention(const DeviceBlock& b, CudaCache& c, const float* x, int64_t T, float* out, BlockTrace* trace,
                    const int64_t* device_pos = nullptr) const;
     void compress(const DeviceCompressor& w, DeviceCompressorState& st, const float* x, int64_t T, int64_t pos0,
@@ -154,6 +168,13 @@ private:
     std::unique_ptr<DecodeGraph> graph_;    // null when decode graphs are off
     DeviceBuffer graph_token_, graph_pos_, graph_logits_;  // a recorded step's inputs and output: fixed addresses
     DeviceBuffer eager_logits_;
+    // The offloaded step's per-layer graphs and the buffers they hand to the host's part: fixed addresses.
+    std::unique_ptr<DecodeGraph> layer_graphs_;
+    struct LayerGraphBuffers {
+        DeviceBuffer h, h2, mix, y, xq, experts, weights;
+    };
+    mutable LayerGraphBuffers layer_io_;
+    mutable uint64_t graph_steps_ = 0;
     mutable const float* last_logits_ = nullptr;  // the last step's logits on the device, for sample_last
     std::unique_ptr<DeviceSampler> sampler_;
     mutable uint64_t eager_steps_ = 0;

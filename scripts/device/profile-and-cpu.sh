@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the lent GPU machine after gpu-checks.sh (same carry): per-kernel GPU times of one decode step and one
-# prefill chunk on the 8-layer flash-width checkpoint (ncu, CSV to $OUT), then the CPU forward pass on the host's
-# cores with idle pool workers spinning (FATHOM_POOL_SPIN_US=200, the default) and sleeping at once (0), alternated.
+# prefill chunk on the 8-layer flash-width checkpoint (ncu, CSV to $OUT), expert offload with decode graphs off and
+# on, then the CPU forward pass on the host's cores with idle pool workers spinning (FATHOM_POOL_SPIN_US=200, the
+# default) and sleeping at once (0), alternated.
 set -u
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
@@ -18,6 +19,11 @@ for phase in decode prefill; do
   timeout 150 "$NCU" --clock-control none --profile-from-start off --launch-count 1500 --metrics gpu__time_duration.sum \
     --csv --print-units base ./fathom-bench gpu-forward --model /tmp/flash8 --chunk 2048 --contexts 1024 --profile $phase \
     > "$OUT/ncu-$phase.csv" 2> "$OUT/ncu-$phase.err"; echo "rc $? lines $(wc -l < "$OUT/ncu-$phase.csv")"
+done
+for graphs in 0 1; do
+  step "offload 24 GB, decode graphs $graphs"
+  FATHOM_CUDA_GRAPHS=$graphs timeout 200 ./fathom-bench offload --model /tmp/flash8 --gpu-budget 24 --prefill 8192 --context 1024 --steps 32 \
+    2>&1 | grep -E "^decode|^prefill|steps so far|floor|bandwidth"
 done
 step synth-flash4; [ -f /tmp/flash4/config.json ] || timeout 100 ./fathom-synth --preset flash --layers 4 --out /tmp/flash4 --seed 1 | tail -1
 step membw; timeout 30 ./fathom-bench membw | tail -2

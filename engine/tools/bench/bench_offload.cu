@@ -2,6 +2,7 @@
 // budget (stated for the full 43-layer model and scaled to the loaded layers): decode tokens/s under uniform and
 // skewed routing, hit rate, bytes over PCIe and bytes read by the CPU per token, each beside its floor (PCIe,
 // host DRAM and HBM bandwidth measured in the same run), and prefill tokens/s at the given lengths.
+#include "../backend_choice.hpp"
 #include "bench_common.hpp"
 #include "benchmark.hpp"
 #include "forward_bytes.hpp"
@@ -132,7 +133,7 @@ int run(const std::vector<std::string>& args) {
             o.costs.cpu_bytes_per_s = dram.best_gb_per_s * 1e9;
             o.routing_override = [routing](int64_t l, int64_t T, int64_t kk, int32_t* e, float* w) { (*routing)(l, T, kk, e, w); };
             auto t0 = Clock::now();
-            auto backend = cuda::make_cuda_backend(model, o);
+            auto backend = cuda::make_cuda_backend(model, o, tools::cuda_options_from_env());
             const double load_s = since(t0);
             Feeder f(*backend, c);
             for (int64_t done = 0; done < context; done += 1024) f.feed(std::min<int64_t>(1024, context - done));
@@ -160,6 +161,10 @@ int run(const std::vector<std::string>& args) {
                         floor_s * 1e3 * scale,
                         floor_s == hbm_b / (hbm * 1e9) ? "HBM" : (floor_s == cpu_b / (dram.best_gb_per_s * 1e9) ? "host DRAM" : "PCIe"),
                         step_s / floor_s, st.cpu_seconds / decode_steps * 1e3 * scale, load_s);
+            const StepStats steps = backend->step_stats();
+            std::printf("  steps so far: %llu kernel by kernel, %llu with per-layer graphs (%llu recorded)%s\n",
+                        static_cast<unsigned long long>(steps.eager_steps), static_cast<unsigned long long>(steps.graph_replays),
+                        static_cast<unsigned long long>(steps.graph_recordings), steps.graph_replays ? "" : " (FATHOM_CUDA_GRAPHS=1 turns them on)");
             if (std::string(dist) != "uniform") continue;
             for (double n : prefills) {
                 Feeder p(*backend, c);

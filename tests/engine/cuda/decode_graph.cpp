@@ -131,6 +131,45 @@ TEST("with routed experts in host RAM, one-token steps run eagerly (the host dis
     CHECK_EQ(backend->step_stats().eager_steps, uint64_t{2});
 }
 
+TEST("with routed experts in host RAM, each layer's part up to the routing replays as a graph: logits and caches as eager") {
+    runtime::Model model(Checkpoint::open(tiny()));
+    const auto& c = model.config();
+    const int64_t hcd = c.hc_mult * c.hidden_size, V = c.vocab_size, L = model.num_blocks();
+    auto make = [&](bool graphs) {
+        cuda::ExpertOffloadOptions offload;
+        offload.gpu_expert_slots = 2 * L;                  // two routed experts per layer on the GPU
+        offload.miss = runtime::MissPolicy::Stream;        // no timing-dependent CPU/stream choice between the two
+        cuda::CudaBackendOptions o;
+        o.decode_graphs = graphs;
+        Run r{cuda::make_cuda_backend(model, offload, o), {}};
+        for (int64_t i = 0; i < r.backend->num_blocks(); ++i) r.caches.push_back(r.backend->new_cache(i));
+        return r;
+    };
+    Run graph = make(true), eager = make(false);
+    std::vector<int64_t> tokens;
+    for (int64_t i = 0; i < 170; ++i) tokens.push_back((i * 4099 + 7) % std::min<int64_t>(V, 120000));
+    std::vector<float> lg(static_cast<size_t>(V)), le(lg.size());
+    const int64_t prefill = 100;
+    graph.backend->forward(graph.caches, tokens.data(), prefill, lg.data(), hcd);
+    eager.backend->forward(eager.caches, tokens.data(), prefill, le.data(), hcd);
+    int64_t differing_steps = 0;
+    for (int64_t p = prefill; p < static_cast<int64_t>(tokens.size()); ++p) {
+        graph.backend->forward(graph.caches, tokens.data() + p, 1, lg.data(), hcd);
+        eager.backend->forward(eager.caches, tokens.data() + p, 1, le.data(), hcd);
+        if (std::memcmp(lg.data(), le.data(), lg.size() * 4) != 0) ++differing_steps;
+    }
+    CHECK_EQ(differing_steps, int64_t{0});
+    CHECK(graph.backend->snapshot(graph.caches, tokens) == eager.backend->snapshot(eager.caches, tokens));
+    const StepStats g = graph.backend->step_stats();
+    std::printf("  offloaded: %llu steps with layer graphs, %llu recorded; expert runs streamed %llu (graphs) / %llu (eager)\n",
+                static_cast<unsigned long long>(g.graph_replays), static_cast<unsigned long long>(g.graph_recordings),
+                static_cast<unsigned long long>(graph.backend->expert_stats().streamed),
+                static_cast<unsigned long long>(eager.backend->expert_stats().streamed));
+    CHECK_EQ(g.graph_replays, uint64_t{70});
+    CHECK_EQ(g.graph_recordings, static_cast<uint64_t>(L));  // one per layer: the row buffers hold all 70 steps
+    CHECK_EQ(graph.backend->expert_stats().streamed, eager.backend->expert_stats().streamed);
+}
+
 int main(int argc, char** argv) {
     int count = 0;
     if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
