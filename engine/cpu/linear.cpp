@@ -1,5 +1,6 @@
 #include "cpu/linear.hpp"
 
+#include "cpu/linear_amx.hpp"
 #include "cpu/linear_kernels.hpp"
 #include "cpu/thread_pool.hpp"
 #include "fathom/error.hpp"
@@ -223,6 +224,11 @@ void linear_with(const LinearKernels& k, const Weight& w, const float* x, int64_
     });
 }
 
-void linear(const Weight& w, const float* x, int64_t T, float* y) { linear_with(active_kernels(), w, x, T, y); }
+void linear(const Weight& w, const float* x, int64_t T, float* y) {
+    const LinearKernels& k = active_kernels();
+    // AMX tiles where the CPU has them, unless FATHOM_CPU_KERNELS forced an older instruction set.
+    if (&k == avx512_kernels() && amx_linear(k, w, x, T, y)) return;
+    linear_with(k, w, x, T, y);
+}
 
 }  // namespace fathom::cpu

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build-me}
 stage=$(mktemp -d)
-for b in fathom-bench fathom-cli fathom-synth engine_cuda_kernels engine_cuda_gpu_engine engine_cuda_decode_graph; do
+for b in fathom-bench fathom-cli fathom-synth engine_cuda_kernels engine_cuda_gpu_engine engine_cuda_decode_graph engine_cpu_linear_amx \
+         engine_cpu_expert_batch; do
   strip -o "$stage/$b" "$build/bin/$b"
 done
 mkdir -p .carry/lib .carry/tiny

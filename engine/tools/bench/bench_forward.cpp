@@ -5,6 +5,9 @@
 #include "benchmark.hpp"
 #include "forward_bytes.hpp"
 
+#include "cpu/fp4_bf16_rows.hpp"
+#include "cpu/linear_amx.hpp"
+#include "cpu/linear_kernels.hpp"
 #include "fathom/error.hpp"
 #include "runtime/model.hpp"
 
@@ -38,6 +41,8 @@ int run(const std::vector<std::string>& args) {
                 static_cast<long long>(c.num_hidden_layers), static_cast<long long>(c.hidden_size),
                 static_cast<long long>(c.n_routed_experts), static_cast<long long>(c.num_experts_per_tok), bw.threads);
     std::printf("open + map: %.2f s; host read bandwidth (same run): %.1f GB/s\n", load_s, bw.best_gb_per_s);
+    std::printf("CPU kernels: %s; experts' BF16 dot products: %s; AMX tiles for prefill: %s\n", cpu::active_kernels().name,
+                cpu::fp4_bf16_available() ? "yes" : "no", cpu::amx_usable() ? "yes" : "no");
 
     runtime::Session s(model);
     std::vector<float> logits(static_cast<size_t>(c.vocab_size));
