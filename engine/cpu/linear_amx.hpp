@@ -16,7 +16,7 @@ constexpr int64_t kAmxMinTokens = 16;
 // `kernels` in fp32 instead. False (y untouched) when the call is not taken.
 bool amx_linear(const LinearKernels& kernels, const Weight& w, const float* x, int64_t T, float* y);
 
-// True when this CPU has AMX-TILE and AMX-BF16 and Linux lets the process use the tile state (FATHOM_AMX=0: off).
+// True when FATHOM_AMX=1, this CPU has AMX-TILE and AMX-BF16 and Linux lets the process use the tile state.
 bool amx_usable();
 
 // x [T, in] as bf16 tiles for amx_tile_product: per block of 16 tokens (zero-padded) and 32 input columns, 16 rows

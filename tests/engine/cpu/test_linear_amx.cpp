@@ -79,7 +79,7 @@ TEST("values that are not exact bf16 are refused, so the caller keeps the fp32 p
 
 TEST("AMX hardware tiles give the emulated tiles' products, and linear() takes them for prefill-sized calls") {
     if (!amx_usable()) {
-        std::printf("  this CPU has no AMX (or FATHOM_AMX=0): the hardware tiles were not run here\n");
+        std::printf("  AMX not in use (FATHOM_AMX=1 unset, or this CPU has none): the hardware tiles were not run here\n");
         return;
     }
     std::mt19937 rng(5);
