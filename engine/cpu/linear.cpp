@@ -1,6 +1,7 @@
 #include "cpu/linear.hpp"
 
 #include "cpu/linear_amx.hpp"
+#include "cpu/linear_bf16.hpp"
 #include "cpu/linear_kernels.hpp"
 #include "cpu/thread_pool.hpp"
 #include "fathom/error.hpp"
@@ -226,8 +227,8 @@ void linear_with(const LinearKernels& k, const Weight& w, const float* x, int64_
 
 void linear(const Weight& w, const float* x, int64_t T, float* y) {
     const LinearKernels& k = active_kernels();
-    // AMX tiles where the CPU has them, unless FATHOM_CPU_KERNELS forced an older instruction set.
-    if (&k == avx512_kernels() && amx_linear(k, w, x, T, y)) return;
+    // AMX tiles or AVX-512 BF16 dot products where the CPU has them, unless FATHOM_CPU_KERNELS forced an older set.
+    if (&k == avx512_kernels() && (amx_linear(k, w, x, T, y) || bf16_linear(k, w, x, T, y))) return;
     linear_with(k, w, x, T, y);
 }
 

@@ -2,6 +2,7 @@
 // where they are exact bf16 values (FP8/FP4 times a power-of-two scale, bf16), against inputs that are exact bf16.
 #pragma once
 
+#include "cpu/bf16_exact.hpp"
 #include "cpu/linear_kernels.hpp"
 
 #include <cstdint>
@@ -23,9 +24,6 @@ bool amx_usable();
 // (column pairs) of 16 tokens x 2 values. False when a value is not exactly a bf16 (the caller keeps fp32).
 // out holds ceil(T / 16) * 16 * in values.
 bool pack_tokens_bf16(const float* x, int64_t T, int64_t in, uint16_t* out);
-
-// dst[i] = src[i] as bf16 for n values; false when one is not exactly a normal bf16 or zero (then dst is partial).
-bool to_bf16_exact(const float* src, int64_t n, uint16_t* dst);
 
 // y[t * ldy + r] = sum_k w[r][k] * x[t][k] for r < R (<= 32), t < T; w [R][K] bf16 rows, x packed by
 // pack_tokens_bf16; K a multiple of 32. The tile products run on AMX (amx_usable() must hold).
