@@ -136,6 +136,27 @@ CudaBackend::CudaBackend(const runtime::Model& m, const ExpertOffloadOptions& of
     }
 }
 
+int64_t CudaBackend::preferred_prefill_chunk(int64_t position) const {
+    constexpr int64_t kLargest = 2048, kSmallest = 256;
+    size_t free = 0, total = 0;
+    if (cudaMemGetInfo(&free, &total) != cudaSuccess) {
+        cudaGetLastError();
+        return kSmallest;
+    }
+    // Memory the pool holds but no buffer uses is as good as free.
+    cudaMemPool_t pool;
+    uint64_t reserved = 0, used = 0;
+    if (cudaDeviceGetDefaultMemPool(&pool, 0) == cudaSuccess &&
+        cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReservedMemCurrent, &reserved) == cudaSuccess &&
+        cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &used) == cudaSuccess && reserved > used)
+        free += reserved - used;
+    cudaGetLastError();
+    const uint64_t per_token = prefill_bytes_per_token(c_, position + kLargest);
+    int64_t chunk = kLargest;
+    while (chunk > kSmallest && static_cast<uint64_t>(chunk) * per_token > free / 2) chunk /= 2;
+    return chunk;
+}
+
 std::unique_ptr<BlockCache> CudaBackend::new_cache(int64_t block) const {
     auto c = std::make_unique<CudaCache>();
     c->ring = DeviceBuffer(static_cast<size_t>(c_.sliding_window * c_.head_dim) * 4);

@@ -14,6 +14,7 @@
 #include "cuda/pinned_upload.cuh"
 #include "cuda/pointwise.cuh"
 #include "cuda/sampling.cuh"
+#include "model/memory_plan.hpp"
 #include "runtime/model.hpp"
 
 #include <algorithm>
@@ -99,15 +100,10 @@ public:
         if (!last_logits_) throw Error("no logits to sample from: the last step computed none");
         return sampler_->pick(last_logits_, std::min(vocab_limit, c_.vocab_size), temperature, top_p, u);
     }
-    // 2048 tokens: a prefill chunk reads nearly every routed expert of each layer, so the chunk sets how many tokens
-    // share those reads (the resident experts from HBM, the streamed ones over PCIe). Halved at long contexts, where
-    // the indexer's scores (chunk x compressed rows floats, sorted with three more such buffers) would pass ~1 GiB.
-    int64_t preferred_prefill_chunk(int64_t position) const override {
-        const int64_t rows = std::max<int64_t>(1, (position + 2048) / 4);
-        int64_t chunk = 2048;
-        while (chunk > 256 && chunk * rows * 16 > (int64_t{1} << 30)) chunk /= 2;
-        return chunk;
-    }
+    // Up to 2048 tokens: a prefill chunk reads nearly every routed expert of each layer, so the chunk sets how many
+    // tokens share those reads (the resident experts from HBM, the streamed ones over PCIe). Halved while the
+    // chunk's activations (model/memory_plan's estimate at this context) would not fit half the free GPU memory.
+    int64_t preferred_prefill_chunk(int64_t position) const override;
     StepStats step_stats() const override {
         StepStats s;
         s.eager_steps = eager_steps_;

@@ -35,29 +35,33 @@ uint64_t partial_block_bytes(int64_t ratio, int64_t width) {
     return m * c * 2 * kF32;
 }
 
-// Activations of one prefill chunk in fp32, per token: the hyper-connection state in and out, sublayer
-// input, query path, attention output and scores, grouped output, indexer query and its score of every
-// visible compressed row (context / 4), compressor projections, gate scores and the chosen experts' SwiGLU. An estimate of the buffers the forward pass holds at once;
-// FP8 copies of matmul inputs and the final logits row are small beside it.
 uint64_t workspace_bytes(const ModelConfig& c, const MemoryPlanOptions& o) {
+    const uint64_t chunk = static_cast<uint64_t>(std::min(o.prefill_chunk, o.context_tokens));
+    return chunk * prefill_bytes_per_token(c, o.context_tokens) + static_cast<uint64_t>(c.vocab_size) * kF32;
+}
+
+}  // namespace
+
+// Activations of one prefill chunk in fp32, per token: the hyper-connection state in and out, sublayer input, query
+// path, attention output and scores, grouped output, indexer query and its score of every visible compressed row
+// (context / 4), compressor projections, gate scores and the chosen experts' SwiGLU. An estimate of the buffers the
+// forward pass holds at once; FP8 copies of matmul inputs and the final logits row are small beside it.
+uint64_t prefill_bytes_per_token(const ModelConfig& c, int64_t context_tokens) {
     bool has_csa = false;
     for (int64_t r : c.compress_ratios) has_csa = has_csa || r == 4;
     // Rows one query scores: the window plus the compressed rows it may see (top-k for CSA, all for HCA).
-    int64_t scored_rows = std::min(c.sliding_window, o.context_tokens);
+    int64_t scored_rows = std::min(c.sliding_window, context_tokens);
     int64_t compressed_rows = has_csa ? c.index_topk : 0;
     for (int64_t r : c.compress_ratios)
-        if (r > 0 && r != 4) compressed_rows = std::max(compressed_rows, o.context_tokens / r);
+        if (r > 0 && r != 4) compressed_rows = std::max(compressed_rows, context_tokens / r);
     scored_rows += compressed_rows;
     const int64_t per_token = 2 * c.hc_mult * c.hidden_size + c.hidden_size + c.q_lora_rank +
                               2 * c.num_attention_heads * c.head_dim + c.head_dim + c.o_groups * c.o_lora_rank +
                               c.num_attention_heads * scored_rows + c.index_n_heads * c.index_head_dim +
-                              (has_csa ? o.context_tokens / 4 : 0) + 4 * c.head_dim +
+                              (has_csa ? context_tokens / 4 : 0) + 4 * c.head_dim +
                               c.n_routed_experts + 2 * (c.num_experts_per_tok + c.n_shared_experts) * c.moe_intermediate_size;
-    const uint64_t chunk = static_cast<uint64_t>(std::min(o.prefill_chunk, o.context_tokens));
-    return chunk * static_cast<uint64_t>(per_token) * kF32 + static_cast<uint64_t>(c.vocab_size) * kF32;
+    return static_cast<uint64_t>(per_token) * kF32;
 }
-
-}  // namespace
 
 MemoryPlan plan_memory(const ModelConfig& c, const WeightBytes& weights, const MemoryPlanOptions& options) {
     if (options.context_tokens <= 0 || options.prefill_chunk <= 0 || options.cache_value_bytes <= 0)

@@ -28,7 +28,7 @@ WeightBytes count_weight_bytes(const Checkpoint& checkpoint);
 
 struct MemoryPlanOptions {
     int64_t context_tokens = 128 * 1024;
-    int64_t prefill_chunk = 256;     // Session::prefill's default chunk
+    int64_t prefill_chunk = 2048;    // the GPU backend's prefill chunk (Session::kBackendChunk; 256 on the CPU)
     int64_t cache_value_bytes = 2;   // cache rows stored at 2 bytes a value (spec §4)
 };
 
@@ -52,6 +52,9 @@ struct MemoryPlan {
     uint64_t gpu_bytes = 0;                      // weights.dense + cache_bytes + workspace_bytes
     uint64_t host_bytes = 0;                     // weights.routed_experts
 };
+
+// The activation bytes one prefill token takes at a context of `context_tokens` (an estimate, see the .cpp).
+uint64_t prefill_bytes_per_token(const ModelConfig& config, int64_t context_tokens);
 
 // Throws fathom::Error when options are not positive.
 MemoryPlan plan_memory(const ModelConfig& config, const WeightBytes& weights, const MemoryPlanOptions& options = {});
