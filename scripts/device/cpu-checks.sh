@@ -14,6 +14,7 @@ step() { echo; echo "== $1 ($(date +%T), $(( $(date +%s) - start )) s in)"; }
 step cpu-flags; grep -m1 -o "avx512_bf16\|amx_bf16\|amx_tile" /proc/cpuinfo | sort -u | tr '\n' ' '; nproc
 step cpu-kernel-tests; FATHOM_AMX=1 timeout 60 ./engine_cpu_linear_amx; timeout 60 ./engine_cpu_expert_batch | tail -3
 step synth-flash4; [ -f /tmp/flash4/config.json ] || timeout 100 ./fathom-synth --preset flash --layers 4 --out /tmp/flash4 --seed 1 | tail -1
+step "sync (the checkpoint just written is flushed before anything is measured)"; time sync
 step membw; timeout 30 ./fathom-bench membw | tail -2
 for amx in 1 0 1; do
   step "cpu prefill flash4, FATHOM_AMX=$amx"; FATHOM_AMX=$amx timeout 90 ./fathom-bench forward --model /tmp/flash4 --prefill 128 --decode 4 | grep -E "kernels|prefill"

@@ -24,6 +24,7 @@ for v in "0 cpu pinned" "1 stream mapped" "3 auto pinned"; do
 done
 step restore-at-530; rm -f /tmp/r.db; timeout 60 ./fathom-cli eval --device cuda --model $T --golden $T --split-at 530 --out /tmp/r1.safetensors && ./fathom-cli eval --device cuda --model $T --golden $T --restore-at 530 --cache-db /tmp/r.db --out /tmp/r2.safetensors && ./fathom-cli check --out /tmp/r2.safetensors --same-as /tmp/r1.safetensors
 step synth-flash8; [ -f /tmp/flash8/config.json ] || timeout 120 ./fathom-synth --preset flash --layers 8 --out /tmp/flash8 --seed 1 | tail -1
+step "sync (the checkpoint just written is flushed before anything is measured)"; time sync
 step gpu-forward; timeout 100 ./fathom-bench gpu-forward --model /tmp/flash8 --chunk 2048 --contexts 1024,8192,32768
 step gpu-forward-graphs; FATHOM_CUDA_GRAPHS=1 FATHOM_CUDA_GRAPH_LOG=1 timeout 100 ./fathom-bench gpu-forward --model /tmp/flash8 --chunk 2048 --contexts 1024,8192,32768
 step done

@@ -13,6 +13,7 @@ start=$(date +%s)
 step() { echo; echo "== $1 ($(date +%T), $(( $(date +%s) - start )) s in)"; }
 NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 step synth-flash8; [ -f /tmp/flash8/config.json ] || timeout 120 ./fathom-synth --preset flash --layers 8 --out /tmp/flash8 --seed 1 | tail -1
+step "sync (the checkpoint just written is flushed before anything is measured)"; time sync
 for phase in decode prefill; do
   step "ncu $phase"
   timeout 120 "$NCU" --clock-control none --profile-from-start off --launch-count 1200 --metrics gpu__time_duration.sum \
