@@ -28,6 +28,11 @@ __attribute__((target("avx512f,avx512bw"))) int64_t to_bf16_exact_avx512(const f
 
 }  // namespace
 
+bool cpu_has_avx512_bf16() {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("fma");
+}
+
 bool to_bf16_exact(const float* src, int64_t n, uint16_t* dst) {
     int64_t i = 0;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) {

@@ -6,6 +6,9 @@
 
 namespace fathom::cpu {
 
+// True when the CPU has AVX-512 BF16 dot products (with AVX-512 F/BW/VL and FMA).
+bool cpu_has_avx512_bf16();
+
 // dst[i] = src[i] as bf16 for n values; false when one is not exactly a normal bf16 or zero (then dst is partial).
 bool to_bf16_exact(const float* src, int64_t n, uint16_t* dst);
 

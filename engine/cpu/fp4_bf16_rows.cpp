@@ -1,5 +1,6 @@
 #include "cpu/fp4_bf16_rows.hpp"
 
+#include "cpu/bf16_exact.hpp"
 #include "fathom/error.hpp"
 #include "model/number_formats.hpp"
 
@@ -86,8 +87,7 @@ bool fp4_bf16_available() {
     static const bool ok = [] {
         const char* env = std::getenv("FATHOM_EXPERT_BF16");
         if (env && std::string(env) == "0") return false;
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-               __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("fma");
+        return cpu_has_avx512_bf16();
     }();
     return ok;
 }

@@ -1,7 +1,7 @@
 #include "cpu/linear_amx.hpp"
 
 #include "cpu/bf16_exact.hpp"
-#include "cpu/thread_pool.hpp"
+#include "cpu/linear_bf16.hpp"
 
 #include <algorithm>
 #include <cpuid.h>
@@ -184,24 +184,8 @@ bool amx_linear(const LinearKernels& kernels, const Weight& w, const float* x, i
     packed.resize(static_cast<size_t>((T + kTile - 1) / kTile * kTile * w.in));
     if (!pack_tokens_bf16(x, T, w.in, packed.data())) return false;
     const uint16_t* xp = packed.data();
-    constexpr int64_t kRowTile = 2 * kTile, kTokenChunk = 48;
-    const int64_t tiles = (w.out + kRowTile - 1) / kRowTile;
-    parallel_for(tiles, [&](int64_t begin, int64_t end) {
-        thread_local std::vector<float> wt;
-        thread_local std::vector<uint16_t> wb;
-        wt.resize(static_cast<size_t>(kRowTile * w.in));
-        wb.resize(wt.size());
-        for (int64_t tile = begin; tile < end; ++tile) {
-            const int64_t r0 = tile * kRowTile, R = std::min(kRowTile, w.out - r0);
-            kernels.decode_rows(w, r0, R, wt.data());
-            if (to_bf16_exact(wt.data(), R * w.in, wb.data())) {
-                amx_tile_product(wb.data(), R, w.in, xp, T, y + r0, w.out);
-            } else {
-                for (int64_t t0 = 0; t0 < T; t0 += kTokenChunk)
-                    kernels.tile_product(wt.data(), R, x + t0 * w.in, std::min(kTokenChunk, T - t0), w.in, y + t0 * w.out + r0, w.out);
-            }
-        }
-    });
+    bf16_weight_tiles(kernels, w, x, T, y,
+                      [&](const uint16_t* wb, int64_t R, int64_t r0) { amx_tile_product(wb, R, w.in, xp, T, y + r0, w.out); });
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <functional>
 #include <immintrin.h>
 #include <string>
 #include <utility>
@@ -54,8 +55,7 @@ bool bf16_products_available() {
     static const bool ok = [] {
         const char* env = std::getenv("FATHOM_PREFILL_BF16");
         if (env && std::string(env) == "0") return false;
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-               __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("fma");
+        return cpu_has_avx512_bf16();
     }();
     return ok;
 }
@@ -70,13 +70,9 @@ void bf16_tile_product(const uint16_t* w, int64_t R, const uint16_t* x, int64_t 
     }
 }
 
-bool bf16_linear(const LinearKernels& kernels, const Weight& w, const float* x, int64_t T, float* y) {
-    if (T <= kFusedMaxTokens || w.in % 32 != 0 || !bf16_products_available()) return false;
-    thread_local std::vector<uint16_t> xb;
-    xb.resize(static_cast<size_t>(T * w.in));
-    if (!to_bf16_exact(x, T * w.in, xb.data())) return false;
-    const uint16_t* xs = xb.data();
-    // As linear_with: a tile of rows decoded once, then multiplied with the tokens in chunks that stay in cache.
+void bf16_weight_tiles(const LinearKernels& kernels, const Weight& w, const float* x, int64_t T, float* y,
+                       const std::function<void(const uint16_t* wb, int64_t R, int64_t r0)>& product) {
+    // As linear_with: a tile of rows decoded once, then multiplied with every token.
     constexpr int64_t kRowTile = 32, kTokenChunk = 48;
     const int64_t tiles = (w.out + kRowTile - 1) / kRowTile;
     parallel_for(tiles, [&](int64_t begin, int64_t end) {
@@ -87,13 +83,27 @@ bool bf16_linear(const LinearKernels& kernels, const Weight& w, const float* x, 
         for (int64_t tile = begin; tile < end; ++tile) {
             const int64_t r0 = tile * kRowTile, R = std::min(kRowTile, w.out - r0);
             kernels.decode_rows(w, r0, R, wt.data());
-            const bool exact = to_bf16_exact(wt.data(), R * w.in, wb.data());
-            for (int64_t t0 = 0; t0 < T; t0 += kTokenChunk) {
-                const int64_t n = std::min(kTokenChunk, T - t0);
-                if (exact) bf16_tile_product(wb.data(), R, xs + t0 * w.in, n, w.in, y + t0 * w.out + r0, w.out);
-                else kernels.tile_product(wt.data(), R, x + t0 * w.in, n, w.in, y + t0 * w.out + r0, w.out);
+            if (to_bf16_exact(wt.data(), R * w.in, wb.data())) {
+                product(wb.data(), R, r0);
+                continue;
             }
+            for (int64_t t0 = 0; t0 < T; t0 += kTokenChunk)
+                kernels.tile_product(wt.data(), R, x + t0 * w.in, std::min(kTokenChunk, T - t0), w.in, y + t0 * w.out + r0, w.out);
         }
+    });
+}
+
+bool bf16_linear(const LinearKernels& kernels, const Weight& w, const float* x, int64_t T, float* y) {
+    if (T <= kFusedMaxTokens || w.in % 32 != 0 || !bf16_products_available()) return false;
+    thread_local std::vector<uint16_t> xb;
+    xb.resize(static_cast<size_t>(T * w.in));
+    if (!to_bf16_exact(x, T * w.in, xb.data())) return false;
+    const uint16_t* xs = xb.data();
+    bf16_weight_tiles(kernels, w, x, T, y, [&](const uint16_t* wb, int64_t R, int64_t r0) {
+        // Tokens in chunks, so a chunk's rows stay in cache while the tile passes over them.
+        constexpr int64_t kTokenChunk = 48;
+        for (int64_t t0 = 0; t0 < T; t0 += kTokenChunk)
+            bf16_tile_product(wb, R, xs + t0 * w.in, std::min(kTokenChunk, T - t0), w.in, y + t0 * w.out + r0, w.out);
     });
     return true;
 }

@@ -5,6 +5,7 @@
 #include "cpu/linear_kernels.hpp"
 
 #include <cstdint>
+#include <functional>
 
 namespace fathom::cpu {
 
@@ -13,6 +14,12 @@ bool bf16_products_available();
 
 // y[t * ldy + r] = sum_k w[r][k] * x[t][k] for r < R, t < T; w [R][K], x [T][K] bf16, K a multiple of 32.
 void bf16_tile_product(const uint16_t* w, int64_t R, const uint16_t* x, int64_t T, int64_t K, float* y, int64_t ldy);
+
+// y = x · W^T for the bf16 product paths, 32 weight rows at a time: each tile decoded with `kernels`; where every
+// value is an exact bf16, `product(wb, R, r0)` multiplies the bf16 rows wb [R][in] (rows r0..r0+R-1) into y; else
+// the tile is multiplied in fp32 by `kernels`.
+void bf16_weight_tiles(const LinearKernels& kernels, const Weight& w, const float* x, int64_t T, float* y,
+                       const std::function<void(const uint16_t* wb, int64_t R, int64_t r0)>& product);
 
 // y = x · W^T like linear() for T > kFusedMaxTokens when every input is an exact bf16 and in % 32 == 0; weight tiles
 // are decoded with `kernels` and a tile holding a value that is not an exact bf16 is multiplied in fp32 by `kernels`.

@@ -2,15 +2,7 @@
 # Runs on the lent GPU machine's host CPU (same carry as gpu-checks.sh; about 7 minutes): the CPU kernel tests where
 # the CPU may have AMX, CPU prefill with AMX tiles on and off, then the CPU forward pass and the expert batches with
 # idle pool workers spinning (FATHOM_POOL_SPIN_US=200, the default) and sleeping at once (0), alternated.
-set -u
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-exec > >(tee "$OUT/cpu-checks.log") 2>&1
-cd "$(dirname "$0")/../../.carry"
-[ -x fathom-bench ] || tar xJf bin.tar.xz -C .
-export LD_LIBRARY_PATH=$PWD/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-start=$(date +%s)
-step() { echo; echo "== $1 ($(date +%T), $(( $(date +%s) - start )) s in)"; }
+source "$(dirname "$0")/lib.sh" cpu-checks
 step cpu-flags; grep -m1 -o "avx512_bf16\|amx_bf16\|amx_tile" /proc/cpuinfo | sort -u | tr '\n' ' '; nproc
 step cpu-kernel-tests; FATHOM_AMX=1 timeout 60 ./engine_cpu_linear_amx; timeout 60 ./engine_cpu_expert_batch | tail -3
 step synth-flash4; [ -f /tmp/flash4/config.json ] || timeout 100 ./fathom-synth --preset flash --layers 4 --out /tmp/flash4 --seed 1 | tail -1

@@ -2,16 +2,9 @@
 # Runs on the lent GPU machine (device tool: command "bash scripts/device/gpu-checks.sh", carry [".carry"] made by
 # scripts/device/pack.sh): every gpu-labelled check on v4-tiny-a, then the flash-width GPU benchmark. The log goes
 # to $OUT/gpu-checks.log. Steps are capped so the whole stays under the 10-minute call limit.
-set -u
-mkdir -p "${OUT:-/tmp/out}"
-exec > >(tee "${OUT:-/tmp/out}/gpu-checks.log") 2>&1
-cd "$(dirname "$0")/../../.carry"
-tar xJf bin.tar.xz -C .
-export LD_LIBRARY_PATH=$PWD/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+source "$(dirname "$0")/lib.sh" gpu-checks
 export FATHOM_TINY_A=$PWD/tiny
 T=$FATHOM_TINY_A
-start=$(date +%s)
-step() { echo; echo "== $1 ($(date +%T), $(( $(date +%s) - start )) s in)"; }
 nvidia-smi -L
 step kernels; timeout 120 ./engine_cuda_kernels 2>&1 | grep -E "PASS|FAIL|passed|draws|values off"
 step decode-graph; FATHOM_CUDA_GRAPH_LOG=1 timeout 60 ./engine_cuda_decode_graph 2>&1 | grep -E "PASS|FAIL|graphs|recorded|failed|turned off"

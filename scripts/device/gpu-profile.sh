@@ -2,15 +2,7 @@
 # Runs on the lent GPU machine after gpu-checks.sh (same carry; about 6 minutes): per-kernel GPU times of one decode
 # step and one prefill chunk on the 8-layer flash-width checkpoint (ncu, CSV to $OUT), then expert offload with
 # decode graphs off and on.
-set -u
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-exec > >(tee "$OUT/gpu-profile.log") 2>&1
-cd "$(dirname "$0")/../../.carry"
-[ -x fathom-bench ] || tar xJf bin.tar.xz -C .
-export LD_LIBRARY_PATH=$PWD/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-start=$(date +%s)
-step() { echo; echo "== $1 ($(date +%T), $(( $(date +%s) - start )) s in)"; }
+source "$(dirname "$0")/lib.sh" gpu-profile
 NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 step synth-flash8; [ -f /tmp/flash8/config.json ] || timeout 120 ./fathom-synth --preset flash --layers 8 --out /tmp/flash8 --seed 1 | tail -1
 step "sync (the checkpoint just written is flushed before anything is measured)"; time sync
