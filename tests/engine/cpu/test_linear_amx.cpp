@@ -2,6 +2,7 @@
 // the tiles emulated in scalar code; and the hardware tiles themselves where the CPU has AMX.
 #include "cpu/linear_amx.hpp"
 #include "cpu/quantize.hpp"
+#include "compare.hpp"
 #include "random_weights.hpp"
 #include "unit.hpp"
 
@@ -13,11 +14,7 @@ using namespace fathom::cpu;
 
 namespace {
 
-double rel_error(const std::vector<float>& a, const std::vector<float>& b) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < a.size(); ++i) num += (a[i] - double(b[i])) * (a[i] - double(b[i])), den += double(b[i]) * b[i];
-    return std::sqrt(num / std::max(den, 1e-300));
-}
+using unit::rel_error;
 
 // FP8-rounded activations: exact bf16 values, as the model's matrix inputs are.
 std::vector<float> rounded_inputs(int64_t T, int64_t in, std::mt19937& rng) {

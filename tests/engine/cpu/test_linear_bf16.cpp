@@ -2,6 +2,7 @@
 // edges of a tile), and the refusal of inputs that are not exact bf16 values.
 #include "cpu/linear_bf16.hpp"
 #include "cpu/quantize.hpp"
+#include "compare.hpp"
 #include "random_weights.hpp"
 #include "unit.hpp"
 
@@ -12,15 +13,7 @@
 using namespace fathom;
 using namespace fathom::cpu;
 
-namespace {
-
-double rel_error(const std::vector<float>& a, const std::vector<float>& b) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < a.size(); ++i) num += (a[i] - double(b[i])) * (a[i] - double(b[i])), den += double(b[i]) * b[i];
-    return std::sqrt(num / std::max(den, 1e-300));
-}
-
-}  // namespace
+using unit::rel_error;
 
 TEST("BF16 dot-product prefill products equal the reference for FP8, FP4 and bf16 weights") {
     if (!bf16_products_available()) {

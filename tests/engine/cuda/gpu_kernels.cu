@@ -13,6 +13,7 @@
 #include "cuda/pointwise.cuh"
 #include "cuda/sampling.cuh"
 #include "cpu/sampler.hpp"
+#include "compare.hpp"
 #include "random_weights.hpp"
 #include "unit.hpp"
 
@@ -23,15 +24,7 @@ using namespace fathom;
 
 namespace {
 
-double rel_error(const std::vector<float>& a, const std::vector<float>& b) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (!std::isfinite(a[i]) || !std::isfinite(b[i])) return INFINITY;
-        num += (a[i] - double(b[i])) * (a[i] - double(b[i]));
-        den += double(b[i]) * b[i];
-    }
-    return std::sqrt(num / std::max(den, 1e-300));
-}
+using unit::rel_error;
 
 std::vector<float> random_vector(size_t n, std::mt19937& rng, float scale = 1.0f) {
     std::normal_distribution<float> d(0.0f, scale);
