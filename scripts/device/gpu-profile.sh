@@ -14,7 +14,7 @@ for phase in decode prefill; do
 done
 for graphs in 0 1; do
   step "offload 24 GB, decode graphs $graphs"
-  FATHOM_CUDA_GRAPHS=$graphs timeout 150 ./fathom-bench offload --model /tmp/flash8 --gpu-budget 24 --prefill 8192 --context 1024 --steps 32 \
+  FATHOM_CUDA_GRAPHS=$graphs timeout 170 ./fathom-bench offload --model /tmp/flash8 --gpu-budget 24 --prefill 8192,32768 --context 1024 --steps 32 \
     2>&1 | grep -E "^decode|^prefill|steps so far|floor|bandwidth"
 done
 step done
