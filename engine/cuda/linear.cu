@@ -29,44 +29,47 @@ __global__ void __launch_bounds__(512, 2) gemv_kernel(DeviceWeightView w, const 
         for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) x[t * cols + i] = x_global[t * w.in + c0 + i];
     __syncthreads();
     const int lane = threadIdx.x & 31;
-    const int64_t o = static_cast<int64_t>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
-    if (o >= w.out) return;
-    const int64_t stored = o + w.row0;
-    const int64_t base = stored * rb;
-    float acc[T];
+    const int64_t warps = blockDim.x / 32;
+    float* out = y + static_cast<int64_t>(blockIdx.y) * T * w.out;
+    // Blocks stay resident and their warps walk the rows: the slice of x is staged once per block, not once per
+    // 16 rows, and the weight stream does not stop at every block boundary.
+    for (int64_t o = static_cast<int64_t>(blockIdx.x) * warps + threadIdx.x / 32; o < w.out; o += static_cast<int64_t>(gridDim.x) * warps) {
+        const int64_t stored = o + w.row0;
+        const int64_t base = stored * rb;
+        float acc[T];
 #pragma unroll
-    for (int t = 0; t < T; ++t) acc[t] = 0.0f;
-    if constexpr (T == 1) {
+        for (int t = 0; t < T; ++t) acc[t] = 0.0f;
+        if constexpr (T == 1) {
 #pragma unroll 4
-        for (int64_t off = b0 + lane * 16; off < b1; off += 32 * 16) {
-            const uint4 raw = *reinterpret_cast<const uint4*>(w.data + base + off);
-            acc[0] += chunk_dot(w, stored, base + off, raw, x + ((off - b0) * per16) / 16);
-        }
-    } else {
-    float vals[32];
+            for (int64_t off = b0 + lane * 16; off < b1; off += 32 * 16) {
+                const uint4 raw = *reinterpret_cast<const uint4*>(w.data + base + off);
+                acc[0] += chunk_dot(w, stored, base + off, raw, x + ((off - b0) * per16) / 16);
+            }
+        } else {
+            float vals[32];
 #pragma unroll 2
-    for (int64_t off = b0 + lane * 16; off < b1; off += 32 * 16) {
-        float scale;
-        const int n = decode_chunk(w, stored, base + off, vals, scale);
-        const int64_t col = ((off - b0) * n) / 16;
+            for (int64_t off = b0 + lane * 16; off < b1; off += 32 * 16) {
+                float scale;
+                const int n = decode_chunk(w, stored, base + off, vals, scale);
+                const int64_t col = ((off - b0) * n) / 16;
+#pragma unroll
+                for (int t = 0; t < T; ++t) {
+                    const float* xr = x + t * cols + col;
+                    float s = 0.0f;
+                    for (int k = 0; k < n; k += 4) {
+                        const float4 xv = *reinterpret_cast<const float4*>(xr + k);
+                        s += vals[k] * xv.x + vals[k + 1] * xv.y + vals[k + 2] * xv.z + vals[k + 3] * xv.w;
+                    }
+                    acc[t] += s * scale;
+                }
+            }
+        }
 #pragma unroll
         for (int t = 0; t < T; ++t) {
-            const float* xr = x + t * cols + col;
-            float s = 0.0f;
-            for (int k = 0; k < n; k += 4) {
-                const float4 xv = *reinterpret_cast<const float4*>(xr + k);
-                s += vals[k] * xv.x + vals[k + 1] * xv.y + vals[k + 2] * xv.z + vals[k + 3] * xv.w;
-            }
-            acc[t] += s * scale;
+            float v = acc[t];
+            for (int d = 16; d > 0; d >>= 1) v += __shfl_xor_sync(0xffffffffu, v, d);
+            if (lane == 0) out[t * w.out + o] = v;
         }
-    }
-    }
-    float* out = y + static_cast<int64_t>(blockIdx.y) * T * w.out;
-#pragma unroll
-    for (int t = 0; t < T; ++t) {
-        float v = acc[t];
-        for (int d = 16; d > 0; d >>= 1) v += __shfl_xor_sync(0xffffffffu, v, d);
-        if (lane == 0) out[t * w.out + o] = v;
     }
 }
 
@@ -136,7 +139,14 @@ constexpr size_t kGemvMaxSmem = 200 * 1024;
 
 template <int T>
 void launch_gemv(const DeviceWeightView& w, const float* x, float* y, int64_t split_bytes, int64_t splits, cudaStream_t s) {
-    const unsigned blocks = static_cast<unsigned>((w.out + kGemvRowsPerBlock - 1) / kGemvRowsPerBlock);
+    // Two resident blocks per multiprocessor (the kernel's launch bounds), each walking its share of the rows;
+    // FATHOM_GEMV_PERSISTENT=0 launches one block per 16 rows instead (the earlier grid, for comparison).
+    static const bool persistent = [] {
+        const char* v = std::getenv("FATHOM_GEMV_PERSISTENT");
+        return !(v && std::string(v) == "0");
+    }();
+    const int64_t row_blocks = (w.out + kGemvRowsPerBlock - 1) / kGemvRowsPerBlock;
+    const unsigned blocks = static_cast<unsigned>(persistent ? std::min<int64_t>(row_blocks, 2 * sm_count()) : row_blocks);
     const size_t smem = static_cast<size_t>(T * split_bytes * values_per_16_bytes(w.format) / 16) * sizeof(float);
     static bool raised = false;
     if (smem > 48 * 1024 && !raised) {

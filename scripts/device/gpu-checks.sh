@@ -19,5 +19,6 @@ step restore-at-530; rm -f /tmp/r.db; timeout 60 ./fathom-cli eval --device cuda
 step synth-flash8; [ -f /tmp/flash8/config.json ] || timeout 120 ./fathom-synth --preset flash --layers 8 --out /tmp/flash8 --seed 1 | tail -1
 step "sync (the checkpoint just written is flushed before anything is measured)"; time sync
 step gpu-forward; timeout 100 ./fathom-bench gpu-forward --model /tmp/flash8 --chunk 2048 --contexts 1024,8192,32768
+step gpu-forward-gemv-one-block-per-16-rows; FATHOM_GEMV_PERSISTENT=0 timeout 60 ./fathom-bench gpu-forward --model /tmp/flash8 --chunk 2048 --contexts 1024 | grep -E "^decode|^prefill"
 step gpu-forward-graphs; FATHOM_CUDA_GRAPHS=1 FATHOM_CUDA_GRAPH_LOG=1 timeout 100 ./fathom-bench gpu-forward --model /tmp/flash8 --chunk 2048 --contexts 1024,8192,32768
 step done
