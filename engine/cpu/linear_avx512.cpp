@@ -150,17 +150,25 @@ FATHOM_AVX512 void fused_fp8(const Weight& w, int64_t r0, int64_t R, const float
         for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
         for (int64_t b = 0; b < w.in; b += 128) {
             const int64_t e = std::min<int64_t>(w.in, b + 128);
-            __m512 part[NT];
-            for (int t = 0; t < NT; ++t) part[t] = _mm512_setzero_ps();
-            for (int64_t i = b; i < e; i += 16) {
+            // Two partial sums per token, alternating by 16 weights: one token's FMAs would otherwise wait on a
+            // single dependency chain (the kernel's limit on a core that computes slower than it reads).
+            __m512 part[2][NT];
+            for (int t = 0; t < NT; ++t) part[0][t] = part[1][t] = _mm512_setzero_ps();
+            auto chunk = [&](int64_t i, __m512 (&into)[NT]) FATHOM_AVX512 {
                 const __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + i)));
                 const __m512i bits = _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(v, m7f), 20),
                                                      _mm512_slli_epi32(_mm512_and_si512(v, m80), 24));
                 const __m512 wv = _mm512_mul_ps(_mm512_castsi512_ps(bits), rebias);
-                for (int t = 0; t < NT; ++t) part[t] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xs + t * 2 * w.in + i), part[t]);
+                for (int t = 0; t < NT; ++t) into[t] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xs + t * 2 * w.in + i), into[t]);
+            };
+            int64_t i = b;
+            for (; i + 32 <= e; i += 32) {
+                chunk(i, part[0]);
+                chunk(i + 16, part[1]);
             }
+            if (i < e) chunk(i, part[0]);
             const __m512 sc = _mm512_set1_ps(e8m0_to_f32(s[b / 128]));
-            for (int t = 0; t < NT; ++t) acc[t] = _mm512_fmadd_ps(part[t], sc, acc[t]);
+            for (int t = 0; t < NT; ++t) acc[t] = _mm512_fmadd_ps(_mm512_add_ps(part[0][t], part[1][t]), sc, acc[t]);
         }
         for (int t = 0; t < NT; ++t) y[t * ldy + r] = _mm512_reduce_add_ps(acc[t]);
     }
@@ -177,7 +185,11 @@ FATHOM_AVX512 void fused_fp4(const Weight& w, int64_t r0, int64_t R, const float
         const uint8_t* s = w.scale + o * w.scale_cols;
         __m512 acc[NT];
         for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
-        for (int64_t g = 0; g < w.in / 32; ++g) {
+        // A second accumulator per token for odd groups: two FMA chains instead of one (each written out, so both
+        // stay in registers).
+        __m512 acc_odd[NT];
+        for (int t = 0; t < NT; ++t) acc_odd[t] = _mm512_setzero_ps();
+        auto group = [&](int64_t g, __m512 (&into)[NT]) FATHOM_AVX512 {
             const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + g * 16)));
             const __m512 lo = _mm512_permutexvar_ps(b, lut);                          // even columns
             const __m512 hi = _mm512_permutexvar_ps(_mm512_srli_epi32(b, 4), lut);    // odd columns
@@ -185,10 +197,17 @@ FATHOM_AVX512 void fused_fp4(const Weight& w, int64_t r0, int64_t R, const float
             for (int t = 0; t < NT; ++t) {
                 const float* xe = xs + t * 2 * w.in + w.in + g * 16;
                 const __m512 part = _mm512_fmadd_ps(hi, _mm512_loadu_ps(xe + half), _mm512_mul_ps(lo, _mm512_loadu_ps(xe)));
-                acc[t] = _mm512_fmadd_ps(part, sc, acc[t]);
+                into[t] = _mm512_fmadd_ps(part, sc, into[t]);
             }
+        };
+        const int64_t groups = w.in / 32;
+        int64_t g = 0;
+        for (; g + 2 <= groups; g += 2) {
+            group(g, acc);
+            group(g + 1, acc_odd);
         }
-        for (int t = 0; t < NT; ++t) y[t * ldy + r] = _mm512_reduce_add_ps(acc[t]);
+        if (g < groups) group(g, acc);
+        for (int t = 0; t < NT; ++t) y[t * ldy + r] = _mm512_reduce_add_ps(_mm512_add_ps(acc[t], acc_odd[t]));
     }
 }
 
@@ -198,12 +217,20 @@ FATHOM_AVX512 void fused_bf16(const Weight& w, int64_t r0, int64_t R, const floa
         const uint8_t* p = w.data + (w.row0 + r0 + r) * w.in * 2;
         __m512 acc[NT];
         for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
-        for (int64_t i = 0; i < w.in; i += 16) {
+        __m512 acc_odd[NT];
+        for (int t = 0; t < NT; ++t) acc_odd[t] = _mm512_setzero_ps();
+        auto chunk = [&](int64_t i, __m512 (&into)[NT]) FATHOM_AVX512 {
             const __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2 * i)));
             const __m512 wv = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
-            for (int t = 0; t < NT; ++t) acc[t] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xs + t * 2 * w.in + i), acc[t]);
+            for (int t = 0; t < NT; ++t) into[t] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xs + t * 2 * w.in + i), into[t]);
+        };
+        int64_t i = 0;
+        for (; i + 32 <= w.in; i += 32) {
+            chunk(i, acc);
+            chunk(i + 16, acc_odd);
         }
-        for (int t = 0; t < NT; ++t) y[t * ldy + r] = _mm512_reduce_add_ps(acc[t]);
+        if (i < w.in) chunk(i, acc);
+        for (int t = 0; t < NT; ++t) y[t * ldy + r] = _mm512_reduce_add_ps(_mm512_add_ps(acc[t], acc_odd[t]));
     }
 }
 
