@@ -8,6 +8,7 @@ step cpu-kernel-tests; FATHOM_AMX=1 timeout 60 ./engine_cpu_linear_amx; timeout 
 step synth-flash4; [ -f /tmp/flash4/config.json ] || timeout 100 ./fathom-synth --preset flash --layers 4 --out /tmp/flash4 --seed 1 | tail -1
 step "sync (the checkpoint just written is flushed before anything is measured)"; time sync
 step membw; timeout 30 ./fathom-bench membw | tail -2
+step "cpu-linear, one thread then all"; FATHOM_THREADS=1 timeout 60 ./fathom-bench cpu-linear --reps 100 | tail -7; timeout 60 ./fathom-bench cpu-linear --reps 100 | tail -6
 for amx in 1 0 1; do
   step "cpu prefill flash4, FATHOM_AMX=$amx"; FATHOM_AMX=$amx timeout 90 ./fathom-bench forward --model /tmp/flash4 --prefill 128 --decode 4 | grep -E "kernels|prefill"
 done
