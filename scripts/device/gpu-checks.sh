@@ -12,7 +12,7 @@ step decode-graph; FATHOM_CUDA_GRAPH_LOG=1 timeout 60 ./engine_cuda_decode_graph
 step golden; timeout 60 ./fathom-cli eval --device cuda --model $T --golden $T --out /tmp/g.safetensors && ./fathom-cli check --golden $T --out /tmp/g.safetensors --blocks-only | tail -1
 step golden-graphs; FATHOM_CUDA_GRAPHS=1 timeout 60 ./fathom-cli eval --device cuda --model $T --golden $T --out /tmp/gg.safetensors && ./fathom-cli check --out /tmp/gg.safetensors --same-as /tmp/g.safetensors | tail -2
 for persistent in 1 0; do
-  step "gpu-linear, FATHOM_GEMV_PERSISTENT=$persistent"; FATHOM_GEMV_PERSISTENT=$persistent timeout 60 ./fathom-bench gpu-linear 2>&1 | grep -E "\| 1 \||GB/s|floor" | head -12
+  step "gpu-linear, FATHOM_GEMV_PERSISTENT=$persistent"; FATHOM_GEMV_PERSISTENT=$persistent timeout 60 ./fathom-bench gpu-linear 2>&1 | head -24
 done
 step synth-flash8; [ -f /tmp/flash8/config.json ] || timeout 120 ./fathom-synth --preset flash --layers 8 --out /tmp/flash8 --seed 1 | tail -1
 step "sync (the checkpoint just written is flushed before anything is measured)"; time sync
