@@ -308,29 +308,13 @@ void CudaBackend::offload_graph_step(std::vector<std::unique_ptr<BlockCache>>& c
 void CudaBackend::record_until_routing(int64_t block, CudaCache& cache) const {
     // run_block_on_device and moe() for one token up to the routing, with the hand-over buffers at fixed addresses.
     const auto& b = blocks_.at(static_cast<size_t>(block));
-    const int64_t hc = c_.hc_mult, d = c_.hidden_size, mix_w = 2 * hc + hc * hc;
-    const float eps = static_cast<float>(c_.rms_norm_eps), hc_eps = static_cast<float>(c_.hc_eps);
-    const cudaStream_t s = current_stream();
-    float* h = layer_io_.h.as<float>();
-    float* h2 = layer_io_.h2.as<float>();
-    DeviceBuffer mixes(static_cast<size_t>((2 + hc) * hc) * 4), mix(static_cast<size_t>(mix_w) * 4);
-    DeviceBuffer x(static_cast<size_t>(d) * 4), y(static_cast<size_t>(d) * 4);
-    linear(b.hc_attn.fn.view(), h, 1, mixes.as<float>());
-    hc_pre_finish(h, mixes.as<float>(), b.hc_attn.base.as<float>(), b.hc_attn.scale.as<float>(), 1, hc, d, c_.hc_sinkhorn_iters, hc_eps, eps,
-                  mix.as<float>(), x.as<float>(), s);
-    rms_norm_rows(x.as<float>(), b.attn_norm.as<float>(), 1, d, eps);
-    attention(b, cache, x.as<float>(), 1, y.as<float>(), nullptr, graph_pos_.as<int64_t>());
-    hc_post(mix.as<float>(), y.as<float>(), h, 1, hc, d, h2, s);
-    linear(b.hc_ffn.fn.view(), h2, 1, mixes.as<float>());
-    hc_pre_finish(h2, mixes.as<float>(), b.hc_ffn.base.as<float>(), b.hc_ffn.scale.as<float>(), 1, hc, d, c_.hc_sinkhorn_iters, hc_eps, eps,
-                  layer_io_.mix.as<float>(), x.as<float>(), s);
-    rms_norm_rows(x.as<float>(), b.ffn_norm.as<float>(), 1, d, eps);
-    auto u = project(b.gate, x.as<float>(), 1);
-    moe_route(u.as<float>(), b.gate_bias.as<float>(), b.tid2eid.bytes() ? b.tid2eid.as<int64_t>() : nullptr, graph_token_.as<int64_t>(), 1,
-              c_.n_routed_experts, c_.num_experts_per_tok, static_cast<float>(c_.routed_scaling_factor), layer_io_.experts.as<int32_t>(),
-              layer_io_.weights.as<float>(), s);
+    const int64_t d = c_.hidden_size;
+    DeviceBuffer x(static_cast<size_t>(d) * 4);
+    block_until_ffn(b, cache, layer_io_.h.as<float>(), 1, layer_io_.h2.as<float>(), layer_io_.mix.as<float>(), x.as<float>(), nullptr,
+                    graph_pos_.as<int64_t>());
+    route(b, x.as<float>(), graph_token_.as<int64_t>(), 1, layer_io_.experts.as<int32_t>(), layer_io_.weights.as<float>());
     fp8_round_copy_rows(layer_io_.xq.as<float>(), x.as<float>(), 1, d, 128);
-    FATHOM_CUDA_CHECK(cudaMemsetAsync(layer_io_.y.as<float>(), 0, static_cast<size_t>(d) * 4, s));
+    FATHOM_CUDA_CHECK(cudaMemsetAsync(layer_io_.y.as<float>(), 0, static_cast<size_t>(d) * 4, current_stream()));
 }
 
 void CudaBackend::record_step(std::vector<std::unique_ptr<BlockCache>>& caches, int64_t hc_times_d) const {
@@ -399,46 +383,62 @@ void CudaBackend::run_block(int64_t block, BlockCache& cache_base, const int64_t
     FATHOM_CUDA_CHECK(cudaMemcpy(h_host, h.as<float>(), h.bytes(), cudaMemcpyDeviceToHost));
 }
 
+void CudaBackend::block_until_ffn(const DeviceBlock& b, CudaCache& cache, const float* h, int64_t T, float* h2, float* ffn_mix, float* x,
+                                  BlockTrace* trace, const int64_t* device_pos) const {
+    const int64_t hc = c_.hc_mult, d = c_.hidden_size, mix_w = 2 * hc + hc * hc;
+    const float eps = static_cast<float>(c_.rms_norm_eps), hc_eps = static_cast<float>(c_.hc_eps);
+    const bool tracing = trace && trace->enabled;
+    DeviceBuffer mixes(static_cast<size_t>(T * (2 + hc) * hc) * 4), mix(static_cast<size_t>(T * mix_w) * 4);
+    DeviceBuffer y(static_cast<size_t>(T * d) * 4);
+    auto download = [&](const float* buf, std::vector<float>& dst) {
+        std::vector<float> v(static_cast<size_t>(T * d));
+        FATHOM_CUDA_CHECK(cudaMemcpy(v.data(), buf, v.size() * 4, cudaMemcpyDeviceToHost));
+        dst.insert(dst.end(), v.begin(), v.end());
+    };
+
+    linear(b.hc_attn.fn.view(), h, T, mixes.as<float>());
+    hc_pre_finish(h, mixes.as<float>(), b.hc_attn.base.as<float>(), b.hc_attn.scale.as<float>(), T, hc, d, c_.hc_sinkhorn_iters, hc_eps,
+                  eps, mix.as<float>(), x, current_stream());
+    rms_norm_rows(x, b.attn_norm.as<float>(), T, d, eps);
+    if (tracing) download(x, trace->attn_in);
+    attention(b, cache, x, T, y.as<float>(), trace, device_pos);
+    if (tracing) download(y.as<float>(), trace->attn_out);
+    hc_post(mix.as<float>(), y.as<float>(), h, T, hc, d, h2, current_stream());
+
+    linear(b.hc_ffn.fn.view(), h2, T, mixes.as<float>());
+    hc_pre_finish(h2, mixes.as<float>(), b.hc_ffn.base.as<float>(), b.hc_ffn.scale.as<float>(), T, hc, d, c_.hc_sinkhorn_iters, hc_eps, eps,
+                  ffn_mix, x, current_stream());
+    rms_norm_rows(x, b.ffn_norm.as<float>(), T, d, eps);
+    if (tracing) download(x, trace->ffn_in);
+}
+
+void CudaBackend::route(const DeviceBlock& b, const float* x, const int64_t* tokens, int64_t T, int32_t* experts, float* weights) const {
+    auto u = project(b.gate, x, T);
+    moe_route(u.as<float>(), b.gate_bias.as<float>(), b.tid2eid.bytes() ? b.tid2eid.as<int64_t>() : nullptr, tokens, T, c_.n_routed_experts,
+              c_.num_experts_per_tok, static_cast<float>(c_.routed_scaling_factor), experts, weights, current_stream());
+}
+
 void CudaBackend::run_block_on_device(int64_t block, CudaCache& cache, const int64_t* tokens, const DeviceBuffer& dtokens,
                                       int64_t T, DeviceBuffer& h, BlockTrace* trace, const int64_t* device_pos) const {
     const auto& b = blocks_.at(static_cast<size_t>(block));
     const int64_t hc = c_.hc_mult, d = c_.hidden_size, mix_w = 2 * hc + hc * hc;
-    const float eps = static_cast<float>(c_.rms_norm_eps), hc_eps = static_cast<float>(c_.hc_eps);
     if (cache.next_pos + T > c_.max_position_embeddings) throw Error("context exceeds the model's maximum");
     (void)tokens;
-    const bool tracing = trace && trace->enabled;
-
-    DeviceBuffer h2(h.bytes()), mixes(static_cast<size_t>(T * (2 + hc) * hc) * 4), mix(static_cast<size_t>(T * mix_w) * 4);
+    DeviceBuffer h2(h.bytes()), mix(static_cast<size_t>(T * mix_w) * 4);
     DeviceBuffer x(static_cast<size_t>(T * d) * 4), y(static_cast<size_t>(T * d) * 4);
-    auto download = [&](const DeviceBuffer& buf, std::vector<float>& dst) {
-        auto v = buf.to_host<float>();
-        dst.insert(dst.end(), v.begin(), v.end());
-    };
-
-    linear(b.hc_attn.fn.view(), h.as<float>(), T, mixes.as<float>());
-    hc_pre_finish(h.as<float>(), mixes.as<float>(), b.hc_attn.base.as<float>(), b.hc_attn.scale.as<float>(), T, hc, d,
-                  c_.hc_sinkhorn_iters, hc_eps, eps, mix.as<float>(), x.as<float>(), current_stream());
-    rms_norm_rows(x.as<float>(), b.attn_norm.as<float>(), T, d, eps);
-    if (tracing) download(x, trace->attn_in);
-    attention(b, cache, x.as<float>(), T, y.as<float>(), trace, device_pos);
-    if (tracing) download(y, trace->attn_out);
-    hc_post(mix.as<float>(), y.as<float>(), h.as<float>(), T, hc, d, h2.as<float>(), current_stream());
-
-    linear(b.hc_ffn.fn.view(), h2.as<float>(), T, mixes.as<float>());
-    hc_pre_finish(h2.as<float>(), mixes.as<float>(), b.hc_ffn.base.as<float>(), b.hc_ffn.scale.as<float>(), T, hc, d,
-                  c_.hc_sinkhorn_iters, hc_eps, eps, mix.as<float>(), x.as<float>(), current_stream());
-    rms_norm_rows(x.as<float>(), b.ffn_norm.as<float>(), T, d, eps);
-    if (tracing) download(x, trace->ffn_in);
+    block_until_ffn(b, cache, h.as<float>(), T, h2.as<float>(), mix.as<float>(), x.as<float>(), trace, device_pos);
     moe(b, x.as<float>(), dtokens, T, y.as<float>(), trace);
-    if (tracing) download(y, trace->ffn_out);
+    if (trace && trace->enabled) {
+        auto v = y.to_host<float>();
+        trace->ffn_out.insert(trace->ffn_out.end(), v.begin(), v.end());
+    }
     hc_post(mix.as<float>(), y.as<float>(), h2.as<float>(), T, hc, d, h.as<float>(), current_stream());
 }
+
 void CudaBackend::moe(const DeviceBlock& b, const float* x, const DeviceBuffer& tokens, int64_t T, float* out, BlockTrace* trace) const {
-    const int64_t d = c_.hidden_size, E = c_.n_routed_experts, k = c_.num_experts_per_tok;
-    auto u = project(b.gate, x, T);
+    const int64_t d = c_.hidden_size, k = c_.num_experts_per_tok;
     DeviceBuffer experts(static_cast<size_t>(T * k) * 4), weights(static_cast<size_t>(T * k) * 4);
-    moe_route(u.as<float>(), b.gate_bias.as<float>(), b.tid2eid.bytes() ? b.tid2eid.as<int64_t>() : nullptr, tokens.as<int64_t>(),
-              T, E, k, static_cast<float>(c_.routed_scaling_factor), experts.as<int32_t>(), weights.as<float>(), current_stream());
+    route(b, x, tokens.as<int64_t>(), T, experts.as<int32_t>(), weights.as<float>());
     std::vector<std::array<DeviceWeightView, 3>> shared;
     for (const auto& e : b.shared) shared.push_back({e.w1.view(), e.w2.view(), e.w3.view()});
     if (T == 1 && offload_->routes_on_device()) {

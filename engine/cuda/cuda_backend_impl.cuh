@@ -120,6 +120,12 @@ private:
     // device_pos: a one-token step at the position held there (replayable; see attention()).
     void run_block_on_device(int64_t block, CudaCache& cache, const int64_t* tokens, const DeviceBuffer& dtokens, int64_t T,
                              DeviceBuffer& h, BlockTrace* trace, const int64_t* device_pos = nullptr) const;
+    // A block's attention half and the FFN half's input: h [T, hc, d] in; h2 (after attention), the FFN's mix and
+    // its normalised input x [T, d] out. Shared by the step and by the recorded part of an offloaded step.
+    void block_until_ffn(const DeviceBlock& b, CudaCache& cache, const float* h, int64_t T, float* h2, float* ffn_mix, float* x,
+                         BlockTrace* trace, const int64_t* device_pos) const;
+    // The router's choice for x [T, d]: experts and weights [T, k] on the device.
+    void route(const DeviceBlock& b, const float* x, const int64_t* tokens, int64_t T, int32_t* experts, float* weights) const;
     // The logits [T, V] of the hidden states h [T, hc, d], both on the device.
     void head_on_device(const float* h, int64_t T, float* logits) const;
     // One step launched kernel by kernel, or recorded and replayed as a graph; last_logits on the host or null.
